@@ -1,0 +1,215 @@
+#include <algorithm>
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+#include "sync.h"
+
+namespace tsyncd {
+namespace {
+
+int64_t to_units(Duration d, TimeUnit unit) { return d.count() * (units_per_second(unit) / 1000); }
+
+// The rows of one read must lie in the requested range, ordered by time. A source that breaks
+// this would make the tie logic unsound, so it is an error rather than something to work around.
+Status check_page(const std::vector<Row>& rows, const TimeRange& range, TimeUnit unit) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!range.contains(rows[i].ts))
+      return make_error(ErrorKind::protocol, "source returned a row at " + format_iso_time(rows[i].ts, unit) +
+                                                 " outside the requested range " + range.describe(unit));
+    if (i > 0 && rows[i].ts < rows[i - 1].ts)
+      return make_error(ErrorKind::protocol, "source returned rows out of time order at " +
+                                                 format_iso_time(rows[i].ts, unit));
+  }
+  return ok_status();
+}
+
+// Where one sync starts and stops, in the table's native unit; nullopt when there is nothing to do.
+struct Window {
+  int64_t lo;
+  int64_t hi;  // inclusive: the frozen upper bound
+};
+
+Result<std::optional<Window>> plan_window(const SyncJob& job, const TableInfo& info, const Bounds& bounds,
+                                          const std::optional<Cursor>& cursor) {
+  const TimeUnit unit = info.time_unit;
+  if (job.resync) {
+    int64_t lo = bounds.min_ts, hi = bounds.max_ts;
+    if (job.resync->from_iso) {
+      auto parsed = parse_iso_time(*job.resync->from_iso, unit);
+      if (!parsed) return make_error(ErrorKind::config, "resync 'from': " + parsed.error().message);
+      lo = *parsed;
+    }
+    if (job.resync->to_iso) {
+      auto parsed = parse_iso_time(*job.resync->to_iso, unit);
+      if (!parsed) return make_error(ErrorKind::config, "resync 'to': " + parsed.error().message);
+      hi = *parsed;
+    }
+    if (lo > hi) return std::optional<Window>();
+    return std::optional<Window>(Window{lo, hi});
+  }
+  int64_t hi = bounds.max_ts;
+  if (job.settings.settle.count() > 0) hi = std::min(hi, now_in(unit) - to_units(job.settings.settle, unit));
+  int64_t lo = cursor ? cursor->resume_ts - to_units(job.settings.lookback, unit) : bounds.min_ts;
+  if (lo > hi) return std::optional<Window>();
+  return std::optional<Window>(Window{lo, hi});
+}
+
+// Runs the page loop of architecture 4 over one window.
+class PageLoop {
+ public:
+  PageLoop(const SyncJob& job, const TableInfo& info, std::optional<int64_t> stored_cursor, std::stop_token stop,
+           const ProgressFn& progress, SyncOutcome& outcome)
+      : job_(job), info_(info), stored_cursor_(stored_cursor), stop_(stop), progress_(progress), outcome_(outcome) {}
+
+  Status run(Window window) {
+    const size_t page_size = job_.settings.page_size;
+    TimeRange want{window.lo, window.hi, true};
+    size_t limit = page_size;
+    auto inflight = fetch(want, limit);
+    while (true) {
+      Result<std::vector<Row>> page = inflight.get();
+      if (!page) return page.error();
+      std::vector<Row>& rows = *page;
+      if (Status s = check_page(rows, want, info_.time_unit); !s) return s;
+
+      // Decide what this page completes and what to read next.
+      TimeRange write_range = want;
+      std::optional<TimeRange> next;
+      int64_t resume;
+      if (limit == 0) {
+        // A whole tie group [t, t] (the range may start earlier when nothing lay before t).
+        resume = want.hi == window.hi ? window.hi : want.hi + 1;
+        if (want.hi < window.hi) next = TimeRange{want.hi + 1, window.hi, true};
+      } else if (rows.size() < limit) {
+        resume = window.hi;  // complete up to hi; the next sync re-reads hi's tie group for late ties
+      } else {
+        const int64_t t = rows.back().ts;
+        if (rows.front().ts == t) {
+          // One timestamp fills the page: read that tie group by itself, unlimited, so that a tie
+          // group of any size terminates. Nothing lies in [want.lo, t), so the group's write covers it.
+          want = TimeRange{want.lo, t, true};
+          limit = 0;
+          inflight = fetch(TimeRange{t, t, true}, 0);
+          continue;
+        }
+        // Rows at t may continue on the next page: keep only what is complete, [lo, t).
+        rows.erase(std::lower_bound(rows.begin(), rows.end(), t,
+                                    [](const Row& r, int64_t ts) { return r.ts < ts; }),
+                   rows.end());
+        write_range = TimeRange{want.lo, t, false};
+        resume = t;
+        next = TimeRange{t, window.hi, true};
+      }
+
+      // Pipeline: fetch the next page while this one is written.
+      if (next && !stop_.stop_requested()) {
+        want = *next;
+        limit = page_size;
+        inflight = fetch(want, limit);
+      }
+      if (Status s = write(write_range, rows, resume); !s) return s;
+      if (!next) return ok_status();
+      if (stop_.stop_requested()) {
+        outcome_.interrupted = true;
+        return ok_status();
+      }
+    }
+  }
+
+ private:
+  std::future<Result<std::vector<Row>>> fetch(TimeRange range, size_t limit) {
+    return std::async(std::launch::async, [this, range, limit]() -> Result<std::vector<Row>> {
+      try {
+        return job_.source.read(info_, range, limit, stop_);
+      } catch (const std::exception& e) {
+        return make_error(ErrorKind::internal, std::string("reading from the source: ") + e.what());
+      }
+    });
+  }
+
+  Status write(const TimeRange& range, std::vector<Row>& rows, int64_t resume) {
+    assign_row_identity(rows, info_.key_indexes);
+    if (Status s = job_.destination.replace_range(job_.ref, info_, range, rows); !s) return s;
+    // The cursor never moves backwards: re-reading a lookback window must not make the next run
+    // start earlier than the last one finished.
+    int64_t cursor = stored_cursor_ ? std::max(*stored_cursor_, resume) : resume;
+    Cursor c{cursor, info_.time_unit, info_.time_column().name};
+    if (Status s = job_.state.commit_cursor(job_.ref.connector, job_.ref.table, c, static_cast<int64_t>(rows.size()));
+        !s)
+      return s;
+    stored_cursor_ = cursor;
+    outcome_.cursor = cursor;
+    outcome_.rows_written += static_cast<int64_t>(rows.size());
+    outcome_.pages += 1;
+    if (progress_) progress_(outcome_);
+    return ok_status();
+  }
+
+  const SyncJob& job_;
+  const TableInfo& info_;
+  std::optional<int64_t> stored_cursor_;
+  std::stop_token stop_;
+  const ProgressFn& progress_;
+  SyncOutcome& outcome_;
+};
+
+// Logs a table's schema when it is first seen or changes, and what cannot be synced, once.
+void note_schema(const SyncJob& job, const TableInfo& info) {
+  const std::string text = describe_schema(info);
+  auto previous = job.state.schema(job.ref.connector, job.ref.table);
+  if (previous.ok() && *previous && **previous == text) return;
+  spdlog::info("[{}/{}] schema: {} columns, time column '{}' ({}){}", job.ref.connector, job.ref.table,
+               info.columns.size(), info.time_column().name, to_string(info.time_unit),
+               previous.ok() && *previous ? " (changed since the last sync)" : "");
+  for (const std::string& skipped : info.skipped_columns)
+    spdlog::warn("[{}/{}] column not synced: {}", job.ref.connector, job.ref.table, skipped);
+  if (Status s = job.state.save_schema(job.ref.connector, job.ref.table, text); !s)
+    spdlog::warn("[{}/{}] could not save the schema: {}", job.ref.connector, job.ref.table, s.error().message);
+}
+
+}  // namespace
+
+Result<SyncOutcome> run_sync(const SyncJob& job, std::stop_token stop, const ProgressFn& progress) {
+  if (job.settings.page_size == 0) return make_error(ErrorKind::internal, "page_size must be positive");
+  auto info = job.source.discover(job.ref.table, stop);
+  if (!info) return info.error();
+  note_schema(job, *info);
+  if (Status s = job.destination.ensure_table(job.ref, *info); !s) return s.error();
+
+  SyncOutcome outcome;
+  outcome.unit = info->time_unit;
+  outcome.time_column = info->time_column().name;
+
+  auto stored = job.state.cursor(job.ref.connector, job.ref.table);
+  if (!stored) return stored.error();
+  std::optional<Cursor> cursor = *stored;
+  if (cursor && (cursor->time_column != info->time_column().name || cursor->unit != info->time_unit)) {
+    spdlog::warn("[{}/{}] the time column changed from '{}' ({}) to '{}' ({}): syncing from the start again",
+                 job.ref.connector, job.ref.table, cursor->time_column, to_string(cursor->unit),
+                 info->time_column().name, to_string(info->time_unit));
+    cursor.reset();
+  }
+  if (cursor) outcome.cursor = cursor->resume_ts;
+
+  auto bounds = job.source.bounds(*info, stop);
+  if (!bounds) return bounds.error();
+  if (!*bounds) return outcome;  // an empty table: nothing to read, nothing to change
+  outcome.source_max = (*bounds)->max_ts;
+
+  auto window = plan_window(job, *info, **bounds, cursor);
+  if (!window) return window.error();
+  if (!*window) return outcome;
+  if (stop.stop_requested()) {
+    outcome.interrupted = true;
+    return outcome;
+  }
+
+  std::optional<int64_t> stored_resume;
+  if (cursor) stored_resume = cursor->resume_ts;
+  PageLoop loop(job, *info, stored_resume, stop, progress, outcome);
+  if (Status s = loop.run(**window); !s) return s.error();
+  return outcome;
+}
+
+}  // namespace tsyncd
