@@ -23,7 +23,7 @@ struct ConnectorConfig {
   std::string host;   // default "localhost"
   int port = 0;       // default 9000 (questdb), 8888 (druid)
   bool tls = false;   // default false (questdb), true (druid)
-  std::string ca_file;
+  std::string ca_file;  // PEM CA bundle for tls (resolved path); empty: the system's
   bool tls_verify = true;
   std::string username;
   std::string password;  // resolved secret
@@ -66,6 +66,8 @@ struct Config {
 
 // Reads and validates a config file. On failure the Error (kind config) holds one line per
 // problem, each naming its key path. `credentials_dir` is $CREDENTIALS_DIRECTORY (may be empty).
+// Relative paths in the file (state_path, destination.path, ca_file, *_file) are relative to the
+// file's directory, and come back resolved.
 Result<Config> load_config(const std::string& path, const std::string& credentials_dir);
 
 // The same, from text; relative password_file paths resolve against `base_dir`.
