@@ -54,7 +54,16 @@ class HttpClient {
   // One attempt. Any HTTP status is a successful Result; a connection failure, timeout or framing
   // violation (bad chunk, response cut short) is a `transient` or `protocol` Error and the
   // connection is dropped so the next request starts on a fresh socket.
+  //
+  // Framing is checked on every byte httplib reads, because cpp-httplib 0.11.4 itself accepts a
+  // header line that is not a header and chunk data not followed by CRLF (QuestDB produces both
+  // when a value fails to render mid-response, apis/questdb.md 6). A kept-alive connection that
+  // has unread bytes or was closed by the server is replaced before the request is sent.
   Result<HttpResponse> send(const HttpRequest& request);
+
+  // Closes the connection; the next send() opens a new one. For callers that find a body invalid
+  // after a successful send(): whatever desynchronised the body may also have left bytes behind.
+  void drop_connection();
 
   const HttpOptions& options() const { return options_; }
 

@@ -1,7 +1,7 @@
 #include "logging.h"
 
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -36,8 +36,8 @@ bool setup_logging(const std::string& level) {
   if (std::getenv("JOURNAL_STREAM") != nullptr) {
     logger = std::make_shared<spdlog::logger>("tsyncd", std::make_shared<JournalStderrSink>());
   } else {
-    logger = spdlog::stderr_logger_mt("tsyncd");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    logger = std::make_shared<spdlog::logger>("tsyncd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %-5l %v");
   }
   spdlog::set_default_logger(logger);
   spdlog::level::level_enum parsed = spdlog::level::from_str(level);

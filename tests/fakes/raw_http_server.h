@@ -34,8 +34,11 @@ class RawConnection {
   virtual ~RawConnection() = default;
   // False when the peer has gone; the handler should then return.
   virtual bool write(std::string_view bytes) = 0;
-  // Closes the socket after the handler returns (or at once when abort is true: RST-like).
+  // Closes the socket after the handler returns (or at once, RST-like, with reset()).
   virtual void close() = 0;
+  // Closes the socket with an RST (SO_LINGER 0, no FIN first) as soon as the handler returns, as
+  // a crashed server's socket would: the client sees ECONNRESET instead of a clean end of stream.
+  virtual void reset() = 0;
 };
 
 using RawHandler = std::function<void(const RawRequest&, RawConnection&)>;

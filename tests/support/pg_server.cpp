@@ -93,7 +93,9 @@ Result<int> PgServer::start() {
 
   // initdb refuses to run as root; the unprivileged user must also be able to reach the
   // directory, hence /tmp rather than a TMPDIR that may live under /root.
-  fs::path parent = fs::temp_directory_path();
+  std::error_code no_tmpdir;
+  fs::path parent = fs::temp_directory_path(no_tmpdir);
+  if (no_tmpdir) parent = "/tmp";
   if (::geteuid() == 0) {
     const passwd* user = ::getpwnam("postgres");
     if (user == nullptr) user = ::getpwnam("nobody");
@@ -122,9 +124,9 @@ Result<int> PgServer::start() {
   }
 
   const std::string data = dir_ + "/data";
-  Status init = run_tool({bin_dir_ + "/initdb", "-D", data, "-U", "tsyncd", "--pwfile=" + dir_ + "/pwfile",
-                          "-E", "UTF8", "--locale=C", "--auth-local=trust",
-                          "--auth-host=scram-sha-256", "--no-sync"});
+  Status init =
+      run_tool({bin_dir_ + "/initdb", "-D", data, "-U", "tsyncd", "--pwfile=" + dir_ + "/pwfile", "-E",
+                "UTF8", "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"});
   if (!init) return init.error();
 
   // The port may be taken between choosing and binding it: try a few.
@@ -133,7 +135,8 @@ Result<int> PgServer::start() {
     if (!port) return port.error();
     port_ = *port;
     if (Status config = write_config(); !config) return config.error();
-    Status started = run_tool({bin_dir_ + "/pg_ctl", "-D", data, "-l", dir_ + "/log", "-w", "-t", "60", "start"});
+    Status started =
+        run_tool({bin_dir_ + "/pg_ctl", "-D", data, "-l", dir_ + "/log", "-w", "-t", "60", "start"});
     if (started) {
       running_ = true;
     } else if (log_tail().find("could not bind") == std::string::npos) {
@@ -196,13 +199,14 @@ Status PgServer::run_tool(const std::vector<std::string>& argv) {
   pid_t pid = ::fork();
   if (pid < 0) return failure(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
+    // Drop privileges first, so that the log file belongs to the user whose server appends to it.
+    if (run_uid_ >= 0 && (::setgroups(0, nullptr) != 0 || ::setgid(static_cast<gid_t>(run_gid_)) != 0 ||
+                          ::setuid(static_cast<uid_t>(run_uid_)) != 0))
+      ::_exit(125);
     int null_fd = ::open("/dev/null", O_RDONLY);
     int log_fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
     if (null_fd < 0 || log_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0)
       ::_exit(126);
-    if (run_uid_ >= 0 && (::setgroups(0, nullptr) != 0 || ::setgid(static_cast<gid_t>(run_gid_)) != 0 ||
-                          ::setuid(static_cast<uid_t>(run_uid_)) != 0))
-      ::_exit(125);
     if (::chdir(dir_.c_str()) != 0) ::_exit(124);
     ::execv(args[0], args.data());
     ::_exit(127);

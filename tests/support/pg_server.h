@@ -42,8 +42,8 @@ class PgServer {
   std::string log_tail() const;
   void stop();
 
-  std::string dir_;       // the temporary directory; empty when nothing was created
-  std::string bin_dir_;   // where initdb and pg_ctl live
+  std::string dir_;      // the temporary directory; empty when nothing was created
+  std::string bin_dir_;  // where initdb and pg_ctl live
   std::string password_;
   int port_ = 0;
   bool running_ = false;

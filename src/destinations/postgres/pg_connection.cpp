@@ -11,7 +11,7 @@ void log_notice(void*, const char* message) { spdlog::debug("postgres notice: {}
 // Multi-line server messages become one log-friendly line.
 std::string one_line(std::string text) {
   for (char& c : text)
-    if (c == '\n' || c == '\r') c = ' ';
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   return trim(text);
 }
 
@@ -28,7 +28,8 @@ Status PgConnection::connect() {
   // Later keywords override earlier ones, and "dbname" expands into the DSN's own settings: a
   // connect_timeout in the DSN wins over our default, while our password and encoding win over
   // the DSN (tsyncd always sends UTF-8).
-  std::vector<const char*> keys = {"connect_timeout", "dbname", "fallback_application_name", "client_encoding"};
+  std::vector<const char*> keys = {"connect_timeout", "dbname", "fallback_application_name",
+                                   "client_encoding"};
   std::vector<const char*> values = {"10", options_.dsn.c_str(), "tsyncd", "UTF8"};
   if (!options_.password.empty()) {
     keys.push_back("password");
@@ -39,12 +40,18 @@ Status PgConnection::connect() {
   conn_ = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (conn_ == nullptr) return make_error(ErrorKind::destination, "postgres: out of memory while connecting");
   if (PQstatus(conn_) != CONNECTION_OK)
-    return make_error(ErrorKind::destination, "postgres: cannot connect: " + scrub(one_line(PQerrorMessage(conn_))));
+    return make_error(ErrorKind::destination,
+                      "postgres: cannot connect: " + scrub(one_line(PQerrorMessage(conn_))));
   PQsetNoticeProcessor(conn_, log_notice, nullptr);
   return ok_status();
 }
 
 bool PgConnection::broken() const { return conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD; }
+
+std::string PgConnection::server() const {
+  if (conn_ == nullptr) return "(not connected)";
+  return std::string(PQhost(conn_)) + ":" + PQport(conn_) + "/" + PQdb(conn_);
+}
 
 Result<PgResult> PgConnection::exec(const std::string& sql) {
   if (broken()) return make_error(ErrorKind::destination, "postgres: not connected");
@@ -75,14 +82,16 @@ Status PgConnection::copy_begin(const std::string& sql) {
 
 Status PgConnection::copy_send(std::string_view data) {
   if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) == 1) return ok_status();
-  Error error = make_error(ErrorKind::destination, "postgres: COPY failed: " + scrub(one_line(PQerrorMessage(conn_))));
+  Error error =
+      make_error(ErrorKind::destination, "postgres: COPY failed: " + scrub(one_line(PQerrorMessage(conn_))));
   (void)drain_copy_results();
   return error;
 }
 
 Status PgConnection::copy_end() {
   if (PQputCopyEnd(conn_, nullptr) != 1)
-    return make_error(ErrorKind::destination, "postgres: COPY failed: " + scrub(one_line(PQerrorMessage(conn_))));
+    return make_error(ErrorKind::destination,
+                      "postgres: COPY failed: " + scrub(one_line(PQerrorMessage(conn_))));
   return drain_copy_results();
 }
 
@@ -107,8 +116,10 @@ Error PgConnection::error_from(const PGresult* result) const {
   const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   if (primary != nullptr) {
     message = primary;
-    if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) message += std::string(" (") + detail + ")";
-    if (const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE)) message += std::string(" [SQLSTATE ") + state + "]";
+    if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL))
+      message += std::string(" (") + detail + ")";
+    if (const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE))
+      message += std::string(" [SQLSTATE ") + state + "]";
   } else {
     message = PQerrorMessage(conn_);
   }

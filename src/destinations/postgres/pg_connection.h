@@ -30,6 +30,8 @@ class PgConnection {
   Status connect();
   // No usable connection: never opened, or libpq noticed that the server went away.
   bool broken() const;
+  // "host:port/database" for log lines (never the password).
+  std::string server() const;
 
   // Runs SQL without parameters (several statements separated by ';' are allowed) and returns
   // the last result; a failure carries the server's message.

@@ -1,0 +1,413 @@
+// The tsyncd binary against the fake QuestDB over loopback HTTP, into SQLite: every guarantee of
+// architecture section 1, checked value by value.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <thread>
+
+#include "e2e/questdb_env.h"
+
+using namespace tsyncd;
+using namespace tsyncd::e2e;
+using fakes::Cell;
+using fakes::CellRow;
+
+namespace {
+
+constexpr int64_t kT0 = 1704067200000000;  // 2024-01-01T00:00:00Z in microseconds
+
+// ts TIMESTAMP (designated), v LONG, s VARCHAR: the shape most cases need.
+void create_simple(fakes::FakeQuestDb& fake, const std::string& table) {
+  fakes::TableSpec spec{table, {{"ts", "TIMESTAMP"}, {"v", "LONG"}, {"s", "VARCHAR"}}, "ts"};
+  REQUIRE(fake.create_table(spec).ok());
+}
+
+// Inserts rows and returns their expected destination form.
+struct SimpleTable {
+  fakes::FakeQuestDb& fake;
+  std::string name;
+  std::vector<std::pair<int64_t, std::string>> expected;  // (ts, canonical row)
+
+  void add(int64_t ts, int64_t v, const std::string& s) { add_many({{ts, v, s}}); }
+  void add_many(const std::vector<std::tuple<int64_t, int64_t, std::string>>& rows) {
+    std::vector<CellRow> cells;
+    for (auto& [ts, v, s] : rows) {
+      cells.push_back({Cell(ts), Cell(v), Cell(s)});
+      expected.push_back({ts, cell_text(format_iso_time(ts, TimeUnit::us)) + "|" + cell_int(v) + "|" + cell_text(s)});
+    }
+    REQUIRE(fake.insert(name, cells).ok());
+  }
+  void remove(int64_t lo, int64_t hi) {
+    REQUIRE(fake.delete_range(name, lo, hi).ok());
+    std::erase_if(expected, [&](const auto& e) { return e.first >= lo && e.first < hi; });
+  }
+  std::vector<std::string> rows() const {
+    std::vector<std::string> out;
+    for (auto& e : expected) out.push_back(e.second);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::vector<std::string> destination(const QuestDbEnv& env) const {
+    return sqlite_rows(env.dest_path, "qdb__" + name, {"ts", "v", "s"});
+  }
+};
+
+void require_ok(const CommandResult& r) {
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("25,000 rows sharing one timestamp with batch_size 1000 arrive exactly") {
+  QuestDbEnv env;
+  create_simple(env.fake, "ties");
+  SimpleTable t{env.fake, "ties", {}};
+  std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
+  t.add(kT0 - 1000000, -1, "before");
+  for (int i = 0; i < 25000; ++i) rows.emplace_back(kT0, i, "tie " + std::to_string(i % 7));
+  t.add_many(rows);
+  t.add(kT0 + 1, -2, "after");
+  require_ok(env.sync_once("ties", 1000));
+  CHECK(t.destination(env) == t.rows());
+  CHECK(t.destination(env).size() == 25002);
+}
+
+TEST_CASE("ties straddling every page boundary, and identical rows kept as many times as the source has them") {
+  QuestDbEnv env;
+  create_simple(env.fake, "groups");
+  SimpleTable t{env.fake, "groups", {}};
+  std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
+  for (int g = 0; g < 400; ++g)
+    for (int i = 0; i < 7; ++i) rows.emplace_back(kT0 + g * 1000000LL, g % 3, "same");  // identical within a group
+  t.add_many(rows);
+  require_ok(env.sync_once("groups", 10));
+  CHECK(t.destination(env) == t.rows());
+  require_ok(env.sync_once("groups", 10));  // a re-run re-reads the last group and must not duplicate it
+  CHECK(t.destination(env) == t.rows());
+}
+
+TEST_CASE("a second sync copies only new rows; a re-run creates no duplicates") {
+  QuestDbEnv env;
+  create_simple(env.fake, "inc");
+  SimpleTable t{env.fake, "inc", {}};
+  for (int i = 0; i < 500; ++i) t.add(kT0 + i * 1000LL, i, "first");
+  require_ok(env.sync_once("inc", 100));
+  CHECK(t.destination(env) == t.rows());
+  for (int i = 500; i < 650; ++i) t.add(kT0 + i * 1000LL, i, "second");
+  env.fake.clear_requests();
+  require_ok(env.sync_once("inc", 100));
+  CHECK(t.destination(env) == t.rows());
+  // Every page query of the second run starts at or after the last timestamp of the first.
+  const std::string resume = "'" + format_iso_time(kT0 + 499 * 1000LL, TimeUnit::us) + "'";
+  int page_queries = 0;
+  for (const auto& r : env.fake.requests()) {
+    if (r.sql.find("ORDER BY") == std::string::npos) continue;
+    ++page_queries;
+    auto at = r.sql.find(">= '");
+    REQUIRE(at != std::string::npos);
+    CHECK(r.sql.substr(at + 3, resume.size()) >= resume);
+  }
+  CHECK(page_queries >= 2);
+  require_ok(env.sync_once("inc", 100));
+  CHECK(t.destination(env) == t.rows());
+}
+
+TEST_CASE("rows added and deleted inside lookback are reflected; resync catches what lookback cannot") {
+  QuestDbEnv env;
+  env.connector_extra = R"(, "lookback": "10s")";
+  create_simple(env.fake, "late");
+  SimpleTable t{env.fake, "late", {}};
+  for (int i = 0; i < 100; ++i) t.add(kT0 + i * 1000000LL, i, "x");  // one row a second
+  require_ok(env.sync_once("late", 16));
+  t.add(kT0 + 95 * 1000000LL, 1000, "late inside lookback");
+  t.remove(kT0 + 97 * 1000000LL, kT0 + 98 * 1000000LL);
+  t.add(kT0 + 5 * 1000000LL, 2000, "late outside lookback");
+  require_ok(env.sync_once("late", 16));
+  auto dest = t.destination(env);
+  auto expected = t.rows();
+  std::erase(expected, cell_text(format_iso_time(kT0 + 5 * 1000000LL, TimeUnit::us)) + "|" + cell_int(2000) + "|" +
+                           cell_text("late outside lookback"));
+  CHECK(dest == expected);
+  auto resync = run_tsyncd({"resync", "--config", env.config_path(), "--connector", "qdb", "--table", "late"});
+  require_ok(resync);
+  CHECK(t.destination(env) == t.rows());
+}
+
+TEST_CASE("broken responses QuestDB really sends are retried, never written") {
+  QuestDbEnv env;
+  create_simple(env.fake, "flaky");
+  SimpleTable t{env.fake, "flaky", {}};
+  for (int i = 0; i < 300; ++i) t.add(kT0 + (i / 3) * 1000LL, i, "row " + std::to_string(i));
+  using fakes::Fault;
+  // At most four failures in a row, so every request succeeds within its five attempts.
+  env.fake.arm(Fault::broken_framing_in_header().matching("ORDER BY"));
+  env.fake.arm(Fault::broken_framing_after(120).matching("ORDER BY"));
+  env.fake.arm(Fault::truncate_after(200).matching("ORDER BY"));
+  env.fake.arm(Fault::close_connection().matching("table_columns"));
+  env.fake.arm(Fault::http_status(503).matching("count()"));
+  require_ok(env.sync_once("flaky", 50));
+  CHECK(env.fake.pending_faults() == 0);
+  CHECK(t.destination(env) == t.rows());
+  for (int i = 300; i < 400; ++i) t.add(kT0 + (i / 3) * 1000LL, i, "row " + std::to_string(i));
+  env.fake.arm(Fault::reset_connection().matching("ORDER BY"));
+  env.fake.arm(Fault::http_status(500).matching("ORDER BY"));
+  env.fake.arm(Fault::too_many_requests(std::chrono::seconds(1)).matching("ORDER BY"));
+  env.fake.arm(Fault::close_connection().matching("ORDER BY"));
+  require_ok(env.sync_once("flaky", 50));
+  CHECK(env.fake.pending_faults() == 0);  // every fault was really served
+  CHECK(t.destination(env) == t.rows());
+}
+
+TEST_CASE("a request that times out is retried") {
+  QuestDbEnv env;
+  env.timeout = "1s";
+  create_simple(env.fake, "slow");
+  SimpleTable t{env.fake, "slow", {}};
+  for (int i = 0; i < 50; ++i) t.add(kT0 + i, i, "s");
+  env.fake.arm(fakes::Fault::stall(std::chrono::milliseconds(2500)).matching("ORDER BY"));
+  auto r = env.sync_once("slow", 20);
+  require_ok(r);
+  CHECK(t.destination(env) == t.rows());
+}
+
+TEST_CASE("wrong credentials fail fast with a message naming the connector, never the password") {
+  QuestDbEnv env;
+  env.fake.set_credentials("admin", "quest");
+  create_simple(env.fake, "secure");
+  SimpleTable t{env.fake, "secure", {}};
+  t.add(kT0, 1, "x");
+  env.configuration_extra = R"(, "username": "admin", "password": "wrong-secret-xyz")";
+  auto start = std::chrono::steady_clock::now();
+  auto bad = env.sync_once("secure", 10);
+  CHECK(bad.exit_code == 1);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  CHECK(bad.output.find("qdb") != std::string::npos);
+  CHECK(bad.output.find("admin") != std::string::npos);
+  CHECK(bad.output.find("401") != std::string::npos);
+  CHECK(bad.output.find("wrong-secret-xyz") == std::string::npos);
+  env.configuration_extra = R"(, "username": "admin", "password": "quest")";
+  require_ok(env.sync_once("secure", 10));
+  CHECK(t.destination(env) == t.rows());
+}
+
+TEST_CASE("a column added at the source appears in the destination") {
+  QuestDbEnv env;
+  create_simple(env.fake, "grow");
+  SimpleTable t{env.fake, "grow", {}};
+  for (int i = 0; i < 10; ++i) t.add(kT0 + i, i, "a");
+  require_ok(env.sync_once("grow", 4));
+  REQUIRE(env.fake.add_column("grow", {"extra", "DOUBLE"}).ok());
+  REQUIRE(env.fake.insert("grow", {{Cell(kT0 + 100), Cell(int64_t{100}), Cell("b"), Cell(2.5)}}).ok());
+  require_ok(env.sync_once("grow", 4));
+  auto rows = sqlite_rows(env.dest_path, "qdb__grow", {"v", "extra"});
+  CHECK(rows.size() == 11);
+  CHECK(std::count(rows.begin(), rows.end(), cell_int(100) + "|" + cell_real(2.5)) == 1);
+  CHECK(std::count(rows.begin(), rows.end(), cell_int(3) + "|" + cell_null()) == 1);
+}
+
+TEST_CASE("a table without a designated timestamp needs timestamp_column") {
+  QuestDbEnv env;
+  REQUIRE(env.fake.create_table({"nots", {{"k", "INT"}, {"at", "TIMESTAMP"}}, ""}).ok());
+  REQUIRE(env.fake.insert("nots", {{Cell(1), Cell(kT0)}, {Cell(2), Cell(kT0 - 5)}}).ok());
+  auto r = env.sync_once("nots", 10);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("timestamp_column") != std::string::npos);
+  CHECK(r.output.find("nots") != std::string::npos);
+  env.configuration_extra = R"(, "timestamp_column": "at")";
+  require_ok(env.sync_once("nots", 10));
+  auto rows = sqlite_rows(env.dest_path, "qdb__nots", {"k", "at"});
+  CHECK(rows == std::vector<std::string>{cell_int(1) + "|" + cell_text(format_iso_time(kT0, TimeUnit::us)),
+                                         cell_int(2) + "|" + cell_text(format_iso_time(kT0 - 5, TimeUnit::us))});
+}
+
+TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; the end result equals the source") {
+  QuestDbEnv env;
+  create_simple(env.fake, "big");
+  SimpleTable t{env.fake, "big", {}};
+  std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
+  for (int i = 0; i < 200000; ++i) rows.emplace_back(kT0 + (i / 4) * 1000LL, i % 1000, "r" + std::to_string(i % 13));
+  t.add_many(rows);
+  std::string config = env.write_config("big", 2000);
+  std::mt19937 rng(20261123);
+  std::uniform_int_distribution<int> when_ms(20, 700);
+  for (int round = 0; round < 20; ++round) {
+    Daemon daemon(config, env.dir.file("daemon.log"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(when_ms(rng)));
+    daemon.kill9();
+  }
+  require_ok(env.sync_once("big", 2000));
+  auto dest = t.destination(env);
+  CHECK(dest.size() == 200000);
+  CHECK(dest == t.rows());
+}
+
+TEST_CASE("the daemon: status, health, metrics, trigger, reload and SIGTERM") {
+  QuestDbEnv env;
+  create_simple(env.fake, "live");
+  SimpleTable t{env.fake, "live", {}};
+  for (int i = 0; i < 100; ++i) t.add(kT0 + i, i, "x");
+  std::string config = env.write_config("live", 30);
+  Daemon daemon(config, env.dir.file("daemon.log"));
+  INFO(daemon.log());
+  REQUIRE(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(20)));
+  auto status = http_get(env.status_port, "/status");
+  CHECK(status.status == 200);
+  CHECK(status.body.find("\"connector\":\"qdb\"") != std::string::npos);
+  CHECK(status.body.find("\"table\":\"live\"") != std::string::npos);
+  CHECK(status.body.find("\"lag_seconds\":0.000") != std::string::npos);
+  CHECK(http_get(env.status_port, "/healthz").status == 200);
+  auto metrics = http_get(env.status_port, "/metrics");
+  CHECK(metrics.body.find("tsyncd_rows_written_total{connector=\"qdb\",table=\"live\"}") != std::string::npos);
+  // New rows, then an explicit trigger.
+  for (int i = 100; i < 120; ++i) t.add(kT0 + i, i, "y");
+  CHECK(http_post(env.status_port, "/tables/qdb/live/sync").status == 202);
+  CHECK(http_post(env.status_port, "/tables/qdb/nope/sync").status == 404);
+  REQUIRE(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(10)));
+  // An invalid config on SIGHUP is rejected and the old one keeps running.
+  write_file(config, "{ \"connectors\": 5 }");
+  daemon.signal(SIGHUP);
+  REQUIRE(eventually([&] {
+    return http_get(env.status_port, "/status").body.find("\"config_error\":null") == std::string::npos;
+  }, std::chrono::seconds(5)));
+  for (int i = 120; i < 130; ++i) t.add(kT0 + i, i, "z");
+  REQUIRE(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(10)));
+  daemon.signal(SIGTERM);
+  auto code = daemon.wait(std::chrono::seconds(20));
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+}
+
+TEST_CASE("bad configs give clear errors naming the key") {
+  TempDir dir;
+  struct Case {
+    std::string json;
+    std::string expect;
+  };
+  const std::string head = R"({"connectors": [{"name": "q", "type": "questdb", "configuration": )";
+  for (const Case& c : {
+           Case{head + R"({"port": "9000"}}]})", "connectors[0].configuration.tables"},
+           Case{head + R"({"tables": 5}}]})", "connectors[0].configuration.tables"},
+           Case{head + R"({"tables": "a", "tabels": "b"}}]})", "did you mean 'tables'"},
+           Case{head + R"({"tables": "a", "port": "90a"}}]})", "connectors[0].configuration.port"},
+           Case{head + R"({"tables": "a", "port": 70000}}]})", "connectors[0].configuration.port"},
+           Case{head + R"({"tables": " , "}}]})", "connectors[0].configuration.tables"},
+           Case{R"({"connectors": [{"type": "questdb", "configuration": {"tables": "a"}}]})", "connectors[0].name"},
+       }) {
+    CAPTURE(c.json);
+    write_file(dir.file("bad.json"), c.json);
+    auto r = run_tsyncd({"check", "--config", dir.file("bad.json")});
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(c.expect) != std::string::npos);
+  }
+  write_file(dir.file("good.json"), head + R"({"tables": "a,b", "port": "9000", "batch_size": "1000"}}]})");
+  auto ok = run_tsyncd({"check", "--config", dir.file("good.json")});
+  CHECK(ok.exit_code == 0);
+}
+
+TEST_CASE("every QuestDB type, with NULLs, NaN/Infinity, extremes, unicode and far timestamps, value by value") {
+  QuestDbEnv env;
+  fakes::TableSpec spec{"types",
+                        {{"ts", "TIMESTAMP"},      {"b", "BOOLEAN"},         {"by", "BYTE"},    {"sh", "SHORT"},
+                         {"ch", "CHAR"},           {"i", "INT"},             {"l", "LONG"},     {"d", "DATE"},
+                         {"t", "TIMESTAMP"},       {"tn", "TIMESTAMP_NS"},   {"f", "FLOAT"},    {"db", "DOUBLE"},
+                         {"st", "STRING"},         {"vc", "VARCHAR"},        {"sy", "SYMBOL"},  {"l256", "LONG256"},
+                         {"g", "GEOHASH(6c)"},     {"u", "UUID"},            {"ip", "IPv4"},    {"bin", "BINARY"},
+                         {"arr", "DOUBLE[]"},      {"arr2", "DOUBLE[][]"},   {"dec", "DECIMAL(18,4)"}},
+                        "ts"};
+  REQUIRE(env.fake.create_table(spec).ok());
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  fakes::DoubleArray matrix{{2, 2}, {1.0, 2.0, 3.0, 4.0}};
+  std::vector<CellRow> rows = {
+      // typical values at the epoch (the earliest designated timestamp QuestDB accepts)
+      {Cell("1970-01-01T00:00:00.000000Z"), Cell(true), Cell(1), Cell(2), Cell("a"), Cell(3), Cell(int64_t{4}),
+       Cell("2024-01-01T01:02:03.456Z"), Cell("2024-01-01T01:02:03.456789Z"), Cell("2024-01-01T01:02:03.456789123Z"),
+       Cell(1.5f), Cell(2.25), Cell("hello"), Cell("world"), Cell("sym1"),
+       Cell("0x7ee65ec7b6e3bc3a422a8855e9d7bfd29199af5c2aa91ba39c022fa261bdede7"), Cell("u33d8b"),
+       Cell("11111111-2222-3333-4444-555555555555"), Cell("192.168.1.10"), Cell::bytes(std::string("\x00\x01\xff", 3)),
+       Cell::array(std::vector<double>{1.0, 2.5, -3.0}), Cell::array(matrix), Cell("12345678901234.5678")},
+      // every nullable column NULL
+      {Cell("1970-01-01T00:00:00.000001Z"), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(),
+       Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell()},
+      // extremes, after 2100, with dates before 1970 in non-designated columns
+      {Cell("2100-06-15T12:00:00.000000Z"), Cell(false), Cell(127), Cell(32767), Cell("Z"), Cell(2147483647),
+       Cell(std::numeric_limits<int64_t>::max()), Cell("1969-12-31T23:59:59.999Z"), Cell("0001-01-01T00:00:00.000000Z"),
+       Cell("2262-04-11T23:47:16.854775807Z"), Cell(3.4028235e38f), Cell(1.7976931348623157e308), Cell(""),
+       Cell(""), Cell(""), Cell("0x00"), Cell("zzzzzz"), Cell("00000000-0000-0000-0000-000000000000"),
+       Cell("255.255.255.255"), Cell::bytes(""), Cell::array(std::vector<double>{}), Cell(),
+       Cell("-99999999999999.9999")},
+      // NaN/Infinity (QuestDB renders them as null), minima, unicode and control characters
+      {Cell("9999-12-31T23:59:59.999999Z"), Cell(true), Cell(-128), Cell(-32768), Cell("é"), Cell(-2147483647),
+       Cell(-9223372036854775807LL), Cell("1900-01-01T00:00:00.001Z"), Cell("1969-12-31T23:59:59.999999Z"),
+       Cell("1678-01-01T00:00:00.000000001Z"), Cell(std::numeric_limits<float>::infinity()), Cell(nan),
+       Cell("ünï \"cødé\" ✓ 日本語 😀 it's"), Cell("line1\nline2\r\nTAB\there back\\slash </script> \x01\x1f end"),
+       Cell("sym with space ✓"), Cell(), Cell(), Cell(), Cell("0.0.0.0"), Cell(), Cell::array(std::vector<double>{-0.0}),
+       Cell(), Cell("0.0001")},
+      // -0.0, the smallest subnormal and -Infinity
+      {Cell("9999-12-31T23:59:59.999999Z"), Cell(false), Cell(0), Cell(0), Cell(), Cell(0), Cell(int64_t{0}), Cell(),
+       Cell(), Cell(), Cell(-0.0f), Cell(-0.0), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(),
+       Cell(), Cell(), Cell()},
+      {Cell("9999-12-31T23:59:59.999999Z"), Cell(false), Cell(0), Cell(0), Cell(), Cell(0), Cell(int64_t{0}), Cell(),
+       Cell(), Cell(), Cell(), Cell(5e-324), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(),
+       Cell(), Cell(), Cell()},
+      {Cell("9999-12-31T23:59:59.999999Z"), Cell(false), Cell(0), Cell(0), Cell(), Cell(0), Cell(int64_t{0}), Cell(),
+       Cell(), Cell(), Cell(), Cell(-inf), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(),
+       Cell(), Cell(), Cell()},
+  };
+  REQUIRE(env.fake.insert("types", rows).ok());
+  require_ok(env.sync_once("types", 3));
+
+  const std::vector<std::string> columns = {"ts", "b",  "by",  "sh", "ch", "i",   "l",   "d",   "t",    "tn",   "f",  "db",
+                                            "st", "vc", "sy", "l256", "g", "u", "ip", "bin", "arr", "arr2", "dec"};
+  auto join = [](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i) out += (i ? "|" : "") + cells[i];
+    return out;
+  };
+  const std::string N = cell_null();
+  auto zeros = [&](const std::string& ts, const std::string& f, const std::string& db) {
+    return join({cell_text(ts), cell_int(0), cell_int(0), cell_int(0), N, cell_int(0), cell_int(0), N, N, N, f, db, N,
+                 N, N, N, N, N, N, N, N, N, N});
+  };
+  std::vector<std::string> expected = {
+      join({cell_text("1970-01-01T00:00:00.000000Z"), cell_int(1), cell_int(1), cell_int(2), cell_text("a"), cell_int(3),
+            cell_int(4), cell_text("2024-01-01T01:02:03.456Z"), cell_text("2024-01-01T01:02:03.456789Z"),
+            cell_text("2024-01-01T01:02:03.456789123Z"), cell_real(1.5), cell_real(2.25), cell_text("hello"),
+            cell_text("world"), cell_text("sym1"),
+            cell_text("0x7ee65ec7b6e3bc3a422a8855e9d7bfd29199af5c2aa91ba39c022fa261bdede7"), cell_text("u33d8b"),
+            cell_text("11111111-2222-3333-4444-555555555555"), cell_text("192.168.1.10"),
+            cell_blob(std::string("\x00\x01\xff", 3)), cell_text("[1.0,2.5,-3.0]"), cell_text("[[1.0,2.0],[3.0,4.0]]"),
+            cell_text("12345678901234.5678")}),
+      // BOOLEAN, BYTE and SHORT have no NULL in QuestDB: they read back false/0.
+      join({cell_text("1970-01-01T00:00:00.000001Z"), cell_int(0), cell_int(0), cell_int(0), N, N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N, N, N}),
+      join({cell_text("2100-06-15T12:00:00.000000Z"), cell_int(0), cell_int(127), cell_int(32767), cell_text("Z"),
+            cell_int(2147483647), cell_int(std::numeric_limits<int64_t>::max()), cell_text("1969-12-31T23:59:59.999Z"),
+            cell_text("0001-01-01T00:00:00.000000Z"), cell_text("2262-04-11T23:47:16.854775807Z"),
+            cell_real(static_cast<double>(3.4028235e38f)), cell_real(1.7976931348623157e308), cell_text(""),
+            cell_text(""), cell_text(""), cell_text("0x00"), cell_text("zzzzzz"),
+            cell_text("00000000-0000-0000-0000-000000000000"), cell_text("255.255.255.255"), cell_blob(""),
+            cell_text("[]"), N, cell_text("-99999999999999.9999")}),
+      join({cell_text("9999-12-31T23:59:59.999999Z"), cell_int(1), cell_int(-128), cell_int(-32768), cell_text("é"),
+            cell_int(-2147483647), cell_int(-9223372036854775807LL), cell_text("1900-01-01T00:00:00.001Z"),
+            cell_text("1969-12-31T23:59:59.999999Z"), cell_text("1678-01-01T00:00:00.000000001Z"), N, N,
+            cell_text("ünï \"cødé\" ✓ 日本語 😀 it's"),
+            cell_text("line1\nline2\r\nTAB\there back\\slash </script> \x01\x1f end"), cell_text("sym with space ✓"), N,
+            N, N, N, N, cell_text("[-0.0]"), N, cell_text("0.0001")}),
+      // SQLite stores a whole-number REAL as an integer on disk, so -0.0 reads back as 0.0 (README).
+      zeros("9999-12-31T23:59:59.999999Z", cell_real(0.0), cell_real(0.0)),
+      zeros("9999-12-31T23:59:59.999999Z", N, cell_real(5e-324)),
+      zeros("9999-12-31T23:59:59.999999Z", N, N),
+  };
+  std::sort(expected.begin(), expected.end());
+  auto actual = sqlite_rows(env.dest_path, "qdb__types", columns);
+  REQUIRE(actual.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CAPTURE(i);
+    CHECK(actual[i] == expected[i]);
+  }
+}
