@@ -1,4 +1,5 @@
 // tsyncd's command line. Everything it does is in src/service.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -37,6 +38,9 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that hangs up mid-write (OpenSSL writes with write(2)) must be an error, not a signal
+  // that kills the process.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   tsyncd::CommandOptions options;
   std::vector<std::string> words;  // the command, e.g. {"state", "show"}

@@ -21,7 +21,9 @@ std::string_view to_string(ErrorKind kind) {
 Error make_error(ErrorKind kind, std::string message) { return Error{kind, std::move(message)}; }
 
 Error Error::with_context(std::string_view context) const {
-  return Error{kind, std::string(context) + ": " + message};
+  Error out = *this;
+  out.message = std::string(context) + ": " + message;
+  return out;
 }
 
 }  // namespace tsyncd

@@ -21,7 +21,7 @@ using http_internal::ResponseFraming;
 
 // What the stream saw of one exchange, beyond what httplib reports.
 struct Exchange {
-  bool expect_body = true;     // input: false for HEAD
+  bool expect_body = true;      // input: false for HEAD
   std::string framing_problem;  // set when the response framing was broken or unfinished
   bool timed_out = false;       // a wait for the socket ran out of time
   bool closed_by_server = false;
@@ -39,8 +39,13 @@ class CheckedStream final : public httplib::Stream {
  public:
   CheckedStream(socket_t sock, SSL* ssl, Duration read_timeout, Duration write_timeout, ResponseFraming& framing,
                 Exchange& exchange)
-      : sock_(sock), ssl_(ssl), read_timeout_(read_timeout), write_timeout_(write_timeout), framing_(framing),
-        exchange_(exchange), buffer_(64 * 1024) {
+      : sock_(sock),
+        ssl_(ssl),
+        read_timeout_(read_timeout),
+        write_timeout_(write_timeout),
+        framing_(framing),
+        exchange_(exchange),
+        buffer_(64 * 1024) {
     // Handle non-application TLS records (e.g. session tickets) in our loops, not inside SSL_read.
     if (ssl_ != nullptr) SSL_clear_mode(ssl_, SSL_MODE_AUTO_RETRY);
   }
@@ -88,9 +93,7 @@ class CheckedStream final : public httplib::Stream {
     }
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    address_of(getpeername, ip, port);
-  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address_of(getpeername, ip, port); }
   void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(getsockname, ip, port); }
   socket_t socket() const override { return sock_; }
 
@@ -203,7 +206,9 @@ Error transport_error(const HttpOptions& options, const HttpRequest& request, ht
   ErrorKind kind = ErrorKind::transient;
   std::string what;
   switch (error) {
-    case httplib::Error::Connection: what = "cannot connect to " + where; break;
+    case httplib::Error::Connection:
+      what = "cannot connect to " + where;
+      break;
     case httplib::Error::ConnectionTimeout:
       what = "connecting to " + where + " timed out after " + format_duration(options.connect_timeout);
       break;
@@ -217,8 +222,12 @@ Error transport_error(const HttpOptions& options, const HttpRequest& request, ht
         what += ": the server closed the connection";
       }
       break;
-    case httplib::Error::Write: what = "sending the request failed"; break;
-    case httplib::Error::SSLConnection: what = "the TLS handshake with " + where + " failed"; break;
+    case httplib::Error::Write:
+      what = "sending the request failed";
+      break;
+    case httplib::Error::SSLConnection:
+      what = "the TLS handshake with " + where + " failed";
+      break;
     case httplib::Error::SSLServerVerification:
       kind = ErrorKind::config;
       what = "the TLS certificate of " + where + " was not accepted (check ca_file and tls_verify)";
@@ -324,8 +333,7 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
 
 std::string HttpResponse::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+    if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
         })) {
       return value;
@@ -337,15 +345,12 @@ std::string HttpResponse::header(std::string_view name) const {
 Error error_for_status(const HttpOptions& options, const HttpResponse& response, std::string_view server_message) {
   std::string said = excerpt(server_message.empty() ? std::string_view(response.body) : server_message, 500);
   std::string message = options.what + ": HTTP " + std::to_string(response.status);
-  auto with_server_text = [&](std::string text) {
-    return said.empty() ? text : text + ": " + said;
-  };
+  auto with_server_text = [&](std::string text) { return said.empty() ? text : text + ": " + said; };
 
   switch (response.status) {
     case 401:
     case 403: {
-      std::string who = options.username.empty() ? "no username is configured"
-                                                 : "user '" + options.username + "'";
+      std::string who = options.username.empty() ? "no username is configured" : "user '" + options.username + "'";
       std::string verb = response.status == 401 ? "authentication failed" : "permission denied";
       return make_error(ErrorKind::auth, with_server_text(message + ": " + verb + " (" + who + ")"));
     }
@@ -362,9 +367,12 @@ Error error_for_status(const HttpOptions& options, const HttpResponse& response,
     case 500:
     case 502:
     case 503:
-    case 504: return make_error(ErrorKind::transient, with_server_text(message + ": server error"));
-    case 404: return make_error(ErrorKind::not_found, with_server_text(message + ": not found"));
-    default: return make_error(ErrorKind::query, with_server_text(message));
+    case 504:
+      return make_error(ErrorKind::transient, with_server_text(message + ": server error"));
+    case 404:
+      return make_error(ErrorKind::not_found, with_server_text(message + ": not found"));
+    default:
+      return make_error(ErrorKind::query, with_server_text(message));
   }
 }
 

@@ -79,8 +79,8 @@ void ResponseFraming::consume(std::string_view bytes) {
       case State::until_close:
         return;
       case State::done:
-        fail(std::to_string(bytes.size()) + " bytes follow the end of the response: " +
-             quoted_excerpt(bytes.substr(0, 40)));
+        fail(std::to_string(bytes.size()) +
+             " bytes follow the end of the response: " + quoted_excerpt(bytes.substr(0, 40)));
         return;
     }
   }
@@ -117,9 +117,15 @@ size_t ResponseFraming::take_line_bytes(std::string_view bytes) {
 
 void ResponseFraming::on_line(std::string_view line) {
   switch (state_) {
-    case State::status_line: on_status_line(line); break;
-    case State::header_line: line.empty() ? on_end_of_head() : on_header_line(line); break;
-    case State::chunk_size_line: on_chunk_size_line(line); break;
+    case State::status_line:
+      on_status_line(line);
+      break;
+    case State::header_line:
+      line.empty() ? on_end_of_head() : on_header_line(line);
+      break;
+    case State::chunk_size_line:
+      on_chunk_size_line(line);
+      break;
     case State::trailer_line:
       if (line.empty()) {
         state_ = State::done;
@@ -127,7 +133,8 @@ void ResponseFraming::on_line(std::string_view line) {
         fail("the chunk trailer contains a line that is not a header: " + quoted_excerpt(line));
       }
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -197,8 +204,9 @@ void ResponseFraming::on_chunk_size_line(std::string_view line) {
   // Hex digits, then optional chunk extensions after ';'.
   std::string_view digits = line.substr(0, line.find(';'));
   while (!digits.empty() && (digits.back() == ' ' || digits.back() == '\t')) digits.remove_suffix(1);
-  bool ok = !digits.empty() && digits.size() <= 15 &&
-            std::all_of(digits.begin(), digits.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  bool ok = !digits.empty() && digits.size() <= 15 && std::all_of(digits.begin(), digits.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c));
+  });
   if (!ok) {
     fail("invalid chunk size line " + quoted_excerpt(line));
     return;

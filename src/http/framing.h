@@ -46,8 +46,8 @@ class ResponseFraming {
     chunk_data,
     chunk_data_end,  // the CRLF after a chunk's data
     trailer_line,
-    fixed_body,      // Content-Length bytes
-    until_close,     // neither chunked nor Content-Length: the body ends with the connection
+    fixed_body,   // Content-Length bytes
+    until_close,  // neither chunked nor Content-Length: the body ends with the connection
     done,
   };
 

@@ -81,6 +81,9 @@ TEST_CASE("Result carries a value or an error") {
   CHECK_FALSE(bad.ok());
   CHECK(bad.error().kind == ErrorKind::query);
   CHECK(bad.error().with_context("table t").message == "table t: nope");
+  Error wait = make_error(ErrorKind::transient, "429");
+  wait.retry_after = std::chrono::milliseconds(1500);
+  CHECK(wait.with_context("x").retry_after.count() == 1500);
   CHECK(make_error(ErrorKind::transient, "x").retryable());
   CHECK_FALSE(make_error(ErrorKind::auth, "x").retryable());
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <limits>
 
 #include <simdjson.h>
 
@@ -29,8 +30,11 @@ std::string excerpt(std::string_view text) {
 class LineBuffer {
  public:
   simdjson::padded_string_view load(std::string_view line) {
-    if (buffer_.size() < line.size() + simdjson::SIMDJSON_PADDING) buffer_.resize(2 * line.size() + simdjson::SIMDJSON_PADDING);
+    if (buffer_.size() < line.size() + simdjson::SIMDJSON_PADDING)
+      buffer_.resize(2 * line.size() + simdjson::SIMDJSON_PADDING);
     std::memcpy(buffer_.data(), line.data(), line.size());
+    // Blank padding: bytes of an earlier, longer line must not look like the end of this one.
+    std::memset(buffer_.data() + line.size(), ' ', simdjson::SIMDJSON_PADDING);
     return simdjson::padded_string_view(buffer_.data(), line.size(), buffer_.size());
   }
 

@@ -2,6 +2,7 @@
 // retry_loop together with its validation, so that a truncated or partial answer is retried
 // exactly like a dropped connection and never reaches the caller.
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <random>
 

@@ -10,15 +10,24 @@ namespace tsyncd::questdb {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, ColumnType>, 19> kScalarTypes = {{
-    {"BOOLEAN", ColumnType::boolean},    {"BYTE", ColumnType::int16},
-    {"SHORT", ColumnType::int16},        {"INT", ColumnType::int32},
-    {"LONG", ColumnType::int64},         {"CHAR", ColumnType::text},
-    {"DATE", ColumnType::timestamp_ms},  {"TIMESTAMP", ColumnType::timestamp_us},
-    {"TIMESTAMP_NS", ColumnType::timestamp_ns}, {"FLOAT", ColumnType::float32},
-    {"DOUBLE", ColumnType::float64},     {"STRING", ColumnType::text},
-    {"VARCHAR", ColumnType::text},       {"SYMBOL", ColumnType::text},
-    {"LONG256", ColumnType::text},       {"UUID", ColumnType::uuid},
-    {"IPv4", ColumnType::ipv4},          {"BINARY", ColumnType::blob},
+    {"BOOLEAN", ColumnType::boolean},
+    {"BYTE", ColumnType::int16},
+    {"SHORT", ColumnType::int16},
+    {"INT", ColumnType::int32},
+    {"LONG", ColumnType::int64},
+    {"CHAR", ColumnType::text},
+    {"DATE", ColumnType::timestamp_ms},
+    {"TIMESTAMP", ColumnType::timestamp_us},
+    {"TIMESTAMP_NS", ColumnType::timestamp_ns},
+    {"FLOAT", ColumnType::float32},
+    {"DOUBLE", ColumnType::float64},
+    {"STRING", ColumnType::text},
+    {"VARCHAR", ColumnType::text},
+    {"SYMBOL", ColumnType::text},
+    {"LONG256", ColumnType::text},
+    {"UUID", ColumnType::uuid},
+    {"IPv4", ColumnType::ipv4},
+    {"BINARY", ColumnType::blob},
     {"INTERVAL", ColumnType::text},  // expression-only in QuestDB 9 (F:109), mapped for completeness
 }};
 
@@ -92,14 +101,16 @@ Result<std::vector<SourceColumn>> read_columns(std::string& body) {
   auto designated_at = index_of("designated");
   auto upsert_key_at = index_of("upsertKey");  // absent on servers without DEDUP
   if (!name_at || !type_at || !designated_at) {
-    return make_error(ErrorKind::protocol, "the table_columns() answer lacks one of its columns 'column', 'type', 'designated'");
+    return make_error(ErrorKind::protocol,
+                      "the table_columns() answer lacks one of its columns 'column', 'type', 'designated'");
   }
 
   std::vector<SourceColumn> columns;
   for (simdjson::dom::element row_element : set->dataset) {
     simdjson::dom::array values;
     std::vector<simdjson::dom::element> row;
-    if (row_element.get_array().get(values)) return make_error(ErrorKind::protocol, "a table_columns() row is not an array");
+    if (row_element.get_array().get(values))
+      return make_error(ErrorKind::protocol, "a table_columns() row is not an array");
     for (simdjson::dom::element value : values) row.push_back(value);
     SourceColumn column;
     std::string_view name;
@@ -200,11 +211,11 @@ Result<TableInfo> parse_table_columns(std::string& body, const std::string& tabl
       auto index = info.find(name);
       if (!index) {
         bool exists = std::find(all_names.begin(), all_names.end(), name) != all_names.end();
-        return make_error(ErrorKind::config,
-                          "configuration.key_columns: " +
-                              (exists ? "column '" + name + "' of table '" + table + "' cannot be read through /exec"
-                                      : "table '" + table + "' has no column '" + name + "'" +
-                                            suggestion(name, all_names)));
+        return make_error(
+            ErrorKind::config,
+            "configuration.key_columns: " +
+                (exists ? "column '" + name + "' of table '" + table + "' cannot be read through /exec"
+                        : "table '" + table + "' has no column '" + name + "'" + suggestion(name, all_names)));
       }
       if (std::find(info.key_indexes.begin(), info.key_indexes.end(), *index) == info.key_indexes.end()) {
         info.key_indexes.push_back(*index);

@@ -4,13 +4,13 @@
 // count match what was asked (apis/questdb.md has the facts this relies on).
 #pragma once
 
+#include <simdjson.h>
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "sources/sources.h"
 
@@ -78,6 +78,9 @@ Result<std::optional<Bounds>> parse_bounds(std::string& body, const TableInfo& t
 // The answer's columns must be exactly the ones read_sql asked for, in order: anything else
 // means the table changed since discovery and is a `protocol` error (the sync re-discovers).
 Result<std::vector<Row>> parse_page(std::string& body, const TableInfo& table);
+// The same with a parser kept between pages: its buffers, sized for the largest page so far, are
+// reused instead of being allocated (and page-faulted in) for every page.
+Result<std::vector<Row>> parse_page(simdjson::ondemand::parser& parser, std::string& body, const TableInfo& table);
 
 // Checks what parse_page cannot know: every row's time is inside `range`, rows are ordered by
 // time, and there are at most `limit` of them (0: no limit).

@@ -24,15 +24,13 @@ class QuestdbSource final : public Source {
                                                "' is not a QuestDB table name (QuestDB rejects names with a "
                                                "single quote)");
     }
-    return query<TableInfo>(table, questdb::table_columns_sql(table), stop, [&](std::string& body) {
-      return questdb::parse_table_columns(body, table, options_);
-    });
+    return query<TableInfo>(table, questdb::table_columns_sql(table), stop,
+                            [&](std::string& body) { return questdb::parse_table_columns(body, table, options_); });
   }
 
   Result<std::optional<Bounds>> bounds(const TableInfo& table, std::stop_token stop) override {
-    return query<std::optional<Bounds>>(table.name, questdb::bounds_sql(table), stop, [&](std::string& body) {
-      return questdb::parse_bounds(body, table);
-    });
+    return query<std::optional<Bounds>>(table.name, questdb::bounds_sql(table), stop,
+                                        [&](std::string& body) { return questdb::parse_bounds(body, table); });
   }
 
   Result<std::vector<Row>> read(const TableInfo& table, const TimeRange& range, size_t limit,
@@ -40,7 +38,7 @@ class QuestdbSource final : public Source {
     if (range.empty()) return std::vector<Row>{};
     return query<std::vector<Row>>(
         table.name, questdb::read_sql(table, range, limit), stop, [&](std::string& body) -> Result<std::vector<Row>> {
-          auto rows = questdb::parse_page(body, table);
+          auto rows = questdb::parse_page(page_parser_, body, table);
           if (!rows.ok()) return rows;
           if (Status checked = questdb::check_page(*rows, table, range, limit); !checked.ok()) return checked.error();
           return rows;
@@ -83,8 +81,7 @@ class QuestdbSource final : public Source {
           return ok_status();
         },
         [&](const Error& error, int attempt, Duration wait) {
-          spdlog::warn("{}: attempt {} failed, retrying in {}: {}", about(table), attempt, format_duration(wait),
-                       error.message);
+          spdlog::warn("{} (attempt {} failed; retrying in {})", error.message, attempt, format_duration(wait));
         });
     if (!status.ok()) return status.error();
     return std::move(*result);
@@ -93,9 +90,13 @@ class QuestdbSource final : public Source {
   // "questdb connector 'x' at host:9000: table 't'"
   std::string about(const std::string& table) const { return options_.http.what + ": table '" + table + "'"; }
 
-  static Error in_table(const Error& error, const std::string& table) {
-    Error out = error.with_context("table '" + table + "'");
-    out.retry_after = error.retry_after;
+  // The HTTP layer's error, its "<what>: " prefix widened to "<what>: table 't': ".
+  Error in_table(const Error& error, const std::string& table) const {
+    Error out = error;
+    std::string prefix = options_.http.what + ": ";
+    std::string_view rest = out.message;
+    if (rest.substr(0, prefix.size()) == prefix) rest.remove_prefix(prefix.size());
+    out.message = about(table) + ": " + std::string(rest);
     return out;
   }
 
@@ -112,6 +113,8 @@ class QuestdbSource final : public Source {
 
   SourceOptions options_;
   HttpClient http_;
+  // Kept between pages: allocating its buffers anew made parsing a 100k-row page 6x slower.
+  simdjson::ondemand::parser page_parser_;
 };
 
 }  // namespace

@@ -70,7 +70,8 @@ class ArrayTextCheck {
   static constexpr int kMaxDepth = 32;
 
   void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t')) {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t')) {
       ++pos_;
     }
   }
@@ -174,12 +175,20 @@ std::vector<WireColumn> wire_columns(const TableInfo& table) {
     w.type = type;
     w.column = i;
     switch (column.type) {
-      case ColumnType::boolean: w.conversion = Conversion::boolean; break;
+      case ColumnType::boolean:
+        w.conversion = Conversion::boolean;
+        break;
       case ColumnType::int16:
       case ColumnType::int32:
-      case ColumnType::int64: w.conversion = Conversion::integer; break;
-      case ColumnType::float32: w.conversion = Conversion::float32; break;
-      case ColumnType::float64: w.conversion = Conversion::float64; break;
+      case ColumnType::int64:
+        w.conversion = Conversion::integer;
+        break;
+      case ColumnType::float32:
+        w.conversion = Conversion::float32;
+        break;
+      case ColumnType::float64:
+        w.conversion = Conversion::float64;
+        break;
       case ColumnType::timestamp_ms:
       case ColumnType::timestamp_us:
       case ColumnType::timestamp_ns:
@@ -232,8 +241,7 @@ class PageParser {
  public:
   explicit PageParser(const TableInfo& table) : table_(table), wire_(wire_columns(table)) {}
 
-  Result<std::vector<Row>> parse(std::string& body) {
-    simdjson::ondemand::parser parser;
+  Result<std::vector<Row>> parse(simdjson::ondemand::parser& parser, std::string& body) {
     simdjson::ondemand::document document;
     simdjson::ondemand::object root;
     if (auto error = parser.iterate(padded(body)).get(document)) return json_error(error);
@@ -272,8 +280,8 @@ class PageParser {
       return bad_answer("the answer lacks one of \"columns\", \"dataset\", \"count\"");
     }
     if (*count != static_cast<int64_t>(rows_.size())) {
-      return bad_answer("the answer says count " + std::to_string(*count) + " but has " +
-                        std::to_string(rows_.size()) + " rows");
+      return bad_answer("the answer says count " + std::to_string(*count) + " but has " + std::to_string(rows_.size()) +
+                        " rows");
     }
     return std::move(rows_);
   }
@@ -439,7 +447,8 @@ class PageParser {
         out = std::string(raw);
         return ok_status();
       }
-      default: return value_error(w, "internal: unhandled conversion");
+      default:
+        return value_error(w, "internal: unhandled conversion");
     }
   }
 
@@ -468,8 +477,8 @@ class PageParser {
                                 " bytes): QuestDB's base64() cannot deliver it whole");
     }
     if (static_cast<int64_t>(bytes->size()) != length) {
-      return value_error(w, "binary value has " + std::to_string(bytes->size()) + " bytes, length() says " +
-                                std::to_string(length));
+      return value_error(
+          w, "binary value has " + std::to_string(bytes->size()) + " bytes, length() says " + std::to_string(length));
     }
     out = std::move(*bytes);
     return ok_status();
@@ -537,8 +546,7 @@ Result<std::optional<Bounds>> parse_bounds(std::string& body, const TableInfo& t
   const auto& columns = set->columns;
   if (columns.size() != 3 || columns[0].type != time_type || columns[1].type != time_type ||
       columns[2].type != "LONG" || set->dataset.size() != 1) {
-    return bad_answer("the min/max/count answer does not have one row of " + time_type + ", " + time_type +
-                      ", LONG");
+    return bad_answer("the min/max/count answer does not have one row of " + time_type + ", " + time_type + ", LONG");
   }
   simdjson::dom::array row = set->dataset.at(0).get_array().value_unsafe();
   int64_t count;
@@ -557,7 +565,14 @@ Result<std::optional<Bounds>> parse_bounds(std::string& body, const TableInfo& t
   return std::optional<Bounds>(Bounds{*min, *max, count});
 }
 
-Result<std::vector<Row>> parse_page(std::string& body, const TableInfo& table) { return PageParser(table).parse(body); }
+Result<std::vector<Row>> parse_page(simdjson::ondemand::parser& parser, std::string& body, const TableInfo& table) {
+  return PageParser(table).parse(parser, body);
+}
+
+Result<std::vector<Row>> parse_page(std::string& body, const TableInfo& table) {
+  simdjson::ondemand::parser parser;
+  return parse_page(parser, body, table);
+}
 
 Status check_page(const std::vector<Row>& rows, const TableInfo& table, const TimeRange& range, size_t limit) {
   if (limit > 0 && rows.size() > limit) {
@@ -569,7 +584,8 @@ Status check_page(const std::vector<Row>& rows, const TableInfo& table, const Ti
       return bad_answer("row " + std::to_string(i + 1) + " has time " + format_iso_time(rows[i].ts, table.time_unit) +
                         " outside the requested " + range.describe(table.time_unit));
     }
-    if (rows[i].ts < previous) return bad_answer("the rows are not ordered by time (row " + std::to_string(i + 1) + ")");
+    if (rows[i].ts < previous)
+      return bad_answer("the rows are not ordered by time (row " + std::to_string(i + 1) + ")");
     previous = rows[i].ts;
   }
   return ok_status();
