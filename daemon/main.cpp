@@ -1,4 +1,6 @@
 // tsyncd's command line. Everything it does is in src/service.
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -41,6 +43,11 @@ int main(int argc, char** argv) {
   // A peer that hangs up mid-write (OpenSSL writes with write(2)) must be an error, not a signal
   // that kills the process.
   std::signal(SIGPIPE, SIG_IGN);
+  // Every page allocates and frees a few MiB; glibc's default of returning freed memory to the
+  // kernel at once made the next page fault it all in again (parsing measured ~9x slower). Keep up
+  // to 32 MiB of free heap instead; peak memory still follows the page size, not the table size.
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
   std::vector<std::string> args(argv + 1, argv + argc);
   tsyncd::CommandOptions options;
   std::vector<std::string> words;  // the command, e.g. {"state", "show"}

@@ -210,6 +210,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string trim(std::string_view text);
 // Levenshtein distance; used for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
+// A double-quoted SQL identifier with every '"' doubled: the one quoting rule QuestDB, Druid,
+// SQLite and PostgreSQL share. Names are quoted, never rewritten.
+std::string quote_identifier(std::string_view name);
 // JSON string literal with quotes; escapes control characters, quotes and backslashes.
 std::string json_quote(std::string_view text);
 

@@ -49,7 +49,9 @@ std::string postgres_column_type(const Column& column) {
       return "numeric(" + std::to_string(column.precision) + "," + std::to_string(column.scale) + ")";
     case ColumnType::uuid: return "uuid";
     case ColumnType::ipv4: return "inet";
-    case ColumnType::json: return "jsonb";
+    // json, not jsonb: jsonb keeps numbers as numeric (no -0.0) and reorders and dedups object
+    // keys, so it would not hold the value the source sent.
+    case ColumnType::json: return "json";
     case ColumnType::blob: return "bytea";
   }
   return "text";

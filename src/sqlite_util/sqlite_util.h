@@ -18,18 +18,6 @@
 
 namespace tsyncd {
 
-// SQL identifier quoting: "name" with every '"' doubled. Any byte sequence without NUL works,
-// including the empty name, so names are never rewritten.
-inline std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 // One prepared statement. Bind calls do not return a status: the first failed bind is kept and
 // reported by the next step()/run(), so callers bind a whole row and check once.
 class SqliteStatement {

@@ -30,11 +30,12 @@ struct Window {
   int64_t hi;  // inclusive: the frozen upper bound
 };
 
-Result<std::optional<Window>> plan_window(const SyncJob& job, const TableInfo& info, const Bounds& bounds,
-                                          const std::optional<Cursor>& cursor) {
+Result<std::optional<Window>> plan_window(const SyncJob& job, const TableInfo& info,
+                                          const std::optional<Bounds>& bounds, const std::optional<Cursor>& cursor) {
   const TimeUnit unit = info.time_unit;
   if (job.resync) {
-    int64_t lo = bounds.min_ts, hi = bounds.max_ts;
+    if (!bounds && (!job.resync->from_iso || !job.resync->to_iso)) return std::optional<Window>();
+    int64_t lo = bounds ? bounds->min_ts : 0, hi = bounds ? bounds->max_ts : 0;
     if (job.resync->from_iso) {
       auto parsed = parse_iso_time(*job.resync->from_iso, unit);
       if (!parsed) return make_error(ErrorKind::config, "resync 'from': " + parsed.error().message);
@@ -48,9 +49,13 @@ Result<std::optional<Window>> plan_window(const SyncJob& job, const TableInfo& i
     if (lo > hi) return std::optional<Window>();
     return std::optional<Window>(Window{lo, hi});
   }
-  int64_t hi = bounds.max_ts;
+  if (!bounds && !cursor) return std::optional<Window>();  // never synced, nothing to read
+  int64_t hi = bounds ? bounds->max_ts : cursor->resume_ts;
   if (job.settings.settle.count() > 0) hi = std::min(hi, now_in(unit) - to_units(job.settings.settle, unit));
-  int64_t lo = cursor ? cursor->resume_ts - to_units(job.settings.lookback, unit) : bounds.min_ts;
+  // Rows deleted at the end of the table move the source's max back; the window still has to
+  // reach what was synced before, or those rows would stay in the destination forever.
+  if (cursor) hi = std::max(hi, cursor->resume_ts);
+  int64_t lo = cursor ? cursor->resume_ts - to_units(job.settings.lookback, unit) : bounds->min_ts;
   if (lo > hi) return std::optional<Window>();
   return std::optional<Window>(Window{lo, hi});
 }
@@ -132,12 +137,18 @@ class PageLoop {
     assign_row_identity(rows, info_.key_indexes);
     if (Status s = job_.destination.replace_range(job_.ref, info_, range, rows); !s) return s;
     // The cursor never moves backwards: re-reading a lookback window must not make the next run
-    // start earlier than the last one finished.
-    int64_t cursor = stored_cursor_ ? std::max(*stored_cursor_, resume) : resume;
-    Cursor c{cursor, info_.time_unit, info_.time_column().name};
-    if (Status s = job_.state.commit_cursor(job_.ref.connector, job_.ref.table, c, static_cast<int64_t>(rows.size()));
-        !s)
-      return s;
+    // start earlier than the last one finished. A resync never moves it at all: its range may
+    // end beyond what the incremental sync has read, and rows arriving below that end later
+    // would then be skipped.
+    std::optional<int64_t> cursor = stored_cursor_;
+    if (!job_.resync) cursor = stored_cursor_ ? std::max(*stored_cursor_, resume) : resume;
+    if (cursor) {
+      Cursor c{*cursor, info_.time_unit, info_.time_column().name};
+      if (Status s =
+              job_.state.commit_cursor(job_.ref.connector, job_.ref.table, c, static_cast<int64_t>(rows.size()));
+          !s)
+        return s;
+    }
     stored_cursor_ = cursor;
     outcome_.cursor = cursor;
     outcome_.rows_written += static_cast<int64_t>(rows.size());
@@ -194,10 +205,9 @@ Result<SyncOutcome> run_sync(const SyncJob& job, std::stop_token stop, const Pro
 
   auto bounds = job.source.bounds(*info, stop);
   if (!bounds) return bounds.error();
-  if (!*bounds) return outcome;  // an empty table: nothing to read, nothing to change
-  outcome.source_max = (*bounds)->max_ts;
+  if (*bounds) outcome.source_max = (*bounds)->max_ts;
 
-  auto window = plan_window(job, *info, **bounds, cursor);
+  auto window = plan_window(job, *info, *bounds, cursor);
   if (!window) return window.error();
   if (!*window) return outcome;
   if (stop.stop_requested()) {

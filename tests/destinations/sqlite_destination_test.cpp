@@ -123,7 +123,7 @@ TEST_CASE("type mapping matches the README table") {
                  Case{ColumnType::text, "TEXT", "text"}, Case{ColumnType::timestamp_ms, "TEXT", "timestamptz"},
                  Case{ColumnType::timestamp_us, "TEXT", "timestamptz"}, Case{ColumnType::timestamp_ns, "TEXT", "text"},
                  Case{ColumnType::decimal, "TEXT", "numeric"}, Case{ColumnType::uuid, "TEXT", "uuid"},
-                 Case{ColumnType::ipv4, "TEXT", "inet"}, Case{ColumnType::json, "TEXT", "jsonb"},
+                 Case{ColumnType::ipv4, "TEXT", "inet"}, Case{ColumnType::json, "TEXT", "json"},
                  Case{ColumnType::blob, "BLOB", "bytea"}}) {
     CAPTURE(to_string(c.type));
     CHECK(sqlite_column_type(col("c", c.type)) == c.sqlite);

@@ -203,6 +203,17 @@ TEST_CASE("an unknown or unavailable datasource is not_found, naming it") {
   CHECK(r.error().kind == ErrorKind::not_found);
   CHECK(r.error().message.find("'nope'") != std::string::npos);
 
+  // A datasource INFORMATION_SCHEMA does not list yet (lagging metadata) is found through the
+  // datasource itself.
+  env.druid.create_datasource("fresh", {DruidColumn::bigint("n"), DruidColumn::array("a", "LONG")});
+  env.druid.append("fresh", {DruidRow{5, {int64_t{1}, std::string("[1]")}}});
+  env.druid.set_listed("fresh", false);
+  TableInfo fresh = ok(source->discover("fresh", {}));
+  REQUIRE(fresh.columns.size() == 3);
+  CHECK(fresh.columns[2].type == ColumnType::json);
+  CHECK(fresh.columns[2].source_type == "ARRAY<LONG>");
+  CHECK(ok(source->read(fresh, everything(), 10, {})).size() == 1);
+
   TableInfo info = ok(source->discover("types", {}));
   env.druid.set_available("types", false);  // e.g. its Historicals are down
   Error e = failed(source->read(info, everything(), 10, {}));
@@ -441,6 +452,11 @@ TEST_CASE("401 and 403 are auth errors naming the connector and the user, never 
   auto source = make(so);
   TableInfo info = ok(source->discover("types", {}));
   env.druid.deny("reader", "types");
+  // INFORMATION_SCHEMA hides a forbidden datasource; the datasource itself answers 403.
+  e = source->discover("types", {}).error();
+  CHECK(e.kind == ErrorKind::auth);
+  CHECK(e.message.find("403") != std::string::npos);
+  CHECK(e.message.find("datasource 'types'") != std::string::npos);
   e = failed(source->read(info, everything(), 10, {}));
   CHECK(e.kind == ErrorKind::auth);
   CHECK(e.message.find("'reader'") != std::string::npos);

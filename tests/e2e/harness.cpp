@@ -207,6 +207,23 @@ std::string cell_blob(const std::string& bytes) {
   return "b:" + hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }
 
+int64_t sqlite_count(const std::string& db_path, const std::string& table) {
+  sqlite3* db = nullptr;
+  int64_t n = 0;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 1000);
+    std::string sql = "SELECT count(*) FROM \"";
+    for (char c : table) sql += c == '"' ? std::string("\"\"") : std::string(1, c);
+    sql += "\"";
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
 std::vector<std::string> sqlite_rows(const std::string& db_path, const std::string& table,
                                      const std::vector<std::string>& columns) {
   std::vector<std::string> rows;

@@ -71,6 +71,9 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
 std::vector<std::string> sqlite_rows(const std::string& db_path, const std::string& table,
                                      const std::vector<std::string>& columns);
 
+// Rows in an SQLite table; 0 when the file or table does not exist yet.
+int64_t sqlite_count(const std::string& db_path, const std::string& table);
+
 // Canonical cell strings for expected values (same encoding as sqlite_rows).
 std::string cell_null();
 std::string cell_int(int64_t v);

@@ -232,13 +232,28 @@ TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; the end result e
   for (int i = 0; i < 200000; ++i) rows.emplace_back(kT0 + (i / 4) * 1000LL, i % 1000, "r" + std::to_string(i % 13));
   t.add_many(rows);
   std::string config = env.write_config("big", 2000);
+  // Kill points spread over the whole table: each round waits until the destination holds more
+  // than its target, so every kill lands inside a running sync (not before the first one starts).
   std::mt19937 rng(20261123);
-  std::uniform_int_distribution<int> when_ms(20, 700);
-  for (int round = 0; round < 20; ++round) {
+  std::uniform_int_distribution<int64_t> target_rows(1000, 190000);
+  std::uniform_int_distribution<int> extra_ms(0, 5);
+  std::vector<int64_t> targets(20);
+  for (auto& target : targets) target = target_rows(rng);
+  std::sort(targets.begin(), targets.end());
+  int killed_mid_sync = 0;
+  for (int64_t target : targets) {
     Daemon daemon(config, env.dir.file("daemon.log"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(when_ms(rng)));
+    // Skip the first run's start-up jitter: ask for a sync as soon as the endpoint answers.
+    REQUIRE(eventually([&] { return http_post(env.status_port, "/tables/qdb/big/sync").status == 202; },
+                       std::chrono::seconds(10)));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (sqlite_count(env.dest_path, "qdb__big") < target && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
+    killed_mid_sync += sqlite_count(env.dest_path, "qdb__big") < 200000;
     daemon.kill9();
   }
+  CHECK(killed_mid_sync >= 5);  // the kills really interrupted syncs (targets near the end may finish first)
   require_ok(env.sync_once("big", 2000));
   auto dest = t.destination(env);
   CHECK(dest.size() == 200000);

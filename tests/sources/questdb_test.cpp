@@ -150,10 +150,10 @@ Result<std::vector<Row>> parse(std::string body, const TableInfo& table) { retur
 // SQL shapes
 
 TEST_CASE("SQL: identifiers are double-quoted, names with spaces, unicode and quotes included") {
-  CHECK(questdb::quote_identifier("ts") == R"("ts")");
-  CHECK(questdb::quote_identifier("my col") == R"("my col")");
-  CHECK(questdb::quote_identifier("ünï cødé") == R"("ünï cødé")");
-  CHECK(questdb::quote_identifier(R"(a"b)") == R"("a""b")");
+  CHECK(quote_identifier("ts") == R"("ts")");
+  CHECK(quote_identifier("my col") == R"("my col")");
+  CHECK(quote_identifier("ünï cødé") == R"("ünï cødé")");
+  CHECK(quote_identifier(R"(a"b)") == R"("a""b")");
   CHECK(questdb::table_columns_sql("all_types") == "table_columns('all_types')");
   CHECK(questdb::table_columns_sql("my table") == "table_columns('my table')");
 }

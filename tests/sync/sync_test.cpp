@@ -291,3 +291,34 @@ TEST_CASE("an empty source table changes nothing and commits no cursor") {
   REQUIRE(cursor.ok());
   CHECK_FALSE(cursor->has_value());
 }
+
+TEST_CASE("rows deleted at the end of the table inside lookback disappear, also when the table empties") {
+  Fixture f;
+  for (int i = 0; i < 50; ++i) f.source.insert(kT0 + i * 1000000LL, i, "x");
+  REQUIRE(f.sync(8, Duration(20000)).ok());
+  // The last 5 rows go: the source's max moves back below the cursor.
+  f.source.rows.resize(45);
+  REQUIRE(f.sync(8, Duration(20000)).ok());
+  CHECK(f.destination_rows() == f.source_rows());
+  f.source.rows.clear();
+  REQUIRE(f.sync(8, Duration(60000)).ok());
+  CHECK(f.destination_rows().empty());
+}
+
+TEST_CASE("a resync never moves the cursor, so rows arriving later below its end are still read") {
+  Fixture f;
+  for (int i = 0; i < 10; ++i) f.source.insert(kT0 + i, i, "x");
+  REQUIRE(f.sync(4).ok());
+  auto before = f.state->cursor("c", "t");
+  REQUIRE(before.ok());
+  REQUIRE(before->has_value());
+  SyncJob job{f.source, *f.sqlite, *f.state, f.ref, SyncSettings{4, Duration(0), Duration(0)},
+              ResyncRange{std::nullopt, format_iso_time(kT0 + 1000000, TimeUnit::us)}};
+  REQUIRE(run_sync(job, std::stop_token()).ok());
+  auto after = f.state->cursor("c", "t");
+  REQUIRE(after.ok());
+  CHECK((*after)->resume_ts == (*before)->resume_ts);
+  f.source.insert(kT0 + 500, 500, "late but above the cursor");
+  REQUIRE(f.sync(4).ok());
+  CHECK(f.destination_rows() == f.source_rows());
+}

@@ -8,15 +8,6 @@ namespace tsyncd::postgres {
 // NAMEDATALEN - 1 in a default PostgreSQL build.
 constexpr size_t kMaxIdentifierBytes = 63;
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string qualified_name(std::string_view schema, std::string_view table) {
   return quote_identifier(schema) + "." + quote_identifier(table);
 }

@@ -13,8 +13,6 @@
 
 namespace tsyncd::postgres {
 
-// "name" with embedded double quotes doubled.
-std::string quote_identifier(std::string_view name);
 
 // "schema"."table"
 std::string qualified_name(std::string_view schema, std::string_view table);

@@ -15,7 +15,6 @@ namespace {
 
 using postgres::PgConnection;
 using postgres::PgResult;
-using postgres::quote_identifier;
 using postgres::Transaction;
 
 // tsyncd's own columns and their types as format_type() spells them.

@@ -35,8 +35,6 @@ inline constexpr size_t kMaxPageRows = 100000;
 
 // ---- requests ----
 
-// "name" with embedded quotes doubled.
-std::string quote_identifier(std::string_view name);
 
 struct SqlParameter {
   std::string type;        // Avatica SQL type name: BIGINT, INTEGER, VARCHAR
@@ -52,6 +50,9 @@ struct DruidQuery {
 DruidQuery columns_query(const std::string& datasource);
 // `SELECT <columns> FROM <ds> LIMIT 0`: header rows only, with native types (ARRAY<LONG>, COMPLEX<json>).
 DruidQuery typed_header_query(const std::string& datasource, const std::vector<std::string>& columns);
+// `SELECT * FROM <ds> LIMIT 0`: asks the datasource itself, for when INFORMATION_SCHEMA (which lists
+// only what the user may read, from metadata that can lag) does not know it.
+DruidQuery probe_query(const std::string& datasource);
 // Min and max __time as epoch millis, and the row count.
 DruidQuery bounds_query(const TableInfo& table);
 // The rows of `range`: ordered by __time with LIMIT when limit > 0; `__time = t` without ORDER BY

@@ -19,16 +19,6 @@ const std::string& time_name(const TableInfo& table) { return table.time_column(
 
 }  // namespace
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 DruidQuery columns_query(const std::string& datasource) {
   return {"SELECT \"COLUMN_NAME\", \"DATA_TYPE\" FROM INFORMATION_SCHEMA.COLUMNS WHERE \"TABLE_SCHEMA\" = 'druid' "
           "AND \"TABLE_NAME\" = ? ORDER BY \"ORDINAL_POSITION\"",
@@ -43,6 +33,10 @@ DruidQuery typed_header_query(const std::string& datasource, const std::vector<s
   }
   sql += " FROM " + quote_identifier(datasource) + " LIMIT 0";
   return {sql, {}};
+}
+
+DruidQuery probe_query(const std::string& datasource) {
+  return {"SELECT * FROM " + quote_identifier(datasource) + " LIMIT 0", {}};
 }
 
 DruidQuery bounds_query(const TableInfo& table) {

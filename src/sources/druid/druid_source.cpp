@@ -141,21 +141,33 @@ Result<TableInfo> DruidSource::discover(const std::string& table, std::stop_toke
     return ok_status();
   });
   if (!s) return s.error();
-  if (names.empty())
-    return make_error(ErrorKind::not_found, options_.http.what + ": datasource '" + table +
-                                                "' not found (INFORMATION_SCHEMA.COLUMNS has no columns for it)");
-  if (std::find(names.begin(), names.end(), kTimeColumn) == names.end())
-    return make_error(ErrorKind::protocol, "datasource '" + table + "' has no __time column");
 
   // ...then their native types, which INFORMATION_SCHEMA does not show (ARRAY<LONG>, COMPLEX<json>),
   // from the header of an empty answer: exactly what every read will be checked against.
   ResultHeader header;
-  s = run(typed_header_query(table, names), table, stop, [&](ArrayLinesBody& body) -> Status {
-    if (Status n = expect_names(body.header(), names); !n) return n;
+  auto keep_header = [&](ArrayLinesBody& body) -> Status {
     header = body.header();
     return ok_status();
-  });
-  if (!s) return s.error();
+  };
+  if (names.empty()) {
+    // INFORMATION_SCHEMA lists only the datasources the user may read, from metadata that can lag
+    // behind ingestion. The datasource itself tells "forbidden" (403, an auth error) from
+    // "does not exist" (400 Object not found), and names its columns when it does exist.
+    s = run(probe_query(table), table, stop, keep_header);
+    if (!s) return s.error();
+    names = header.names;
+    data_types = header.sql_types;
+    if (names.empty())
+      return make_error(ErrorKind::not_found, options_.http.what + ": datasource '" + table + "' has no columns");
+  } else {
+    s = run(typed_header_query(table, names), table, stop, [&](ArrayLinesBody& body) -> Status {
+      if (Status n = expect_names(body.header(), names); !n) return n;
+      return keep_header(body);
+    });
+    if (!s) return s.error();
+  }
+  if (std::find(names.begin(), names.end(), kTimeColumn) == names.end())
+    return make_error(ErrorKind::protocol, "datasource '" + table + "' has no __time column");
 
   TableInfo info;
   info.name = table;

@@ -30,7 +30,6 @@ inline constexpr int64_t kMaxBinaryBytes = 16 * 1024 * 1024;
 // Suffix of the length column selected next to a BINARY column `c`: `length("c") "c__len"`.
 inline constexpr std::string_view kBinaryLengthSuffix = "__len";
 
-std::string quote_identifier(std::string_view name);
 // table_columns('<table>'); the caller has rejected names containing a single quote.
 std::string table_columns_sql(std::string_view table);
 // SELECT min("<tcol>"), max("<tcol>"), count() FROM "<table>"

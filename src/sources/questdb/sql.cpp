@@ -2,15 +2,6 @@
 
 namespace tsyncd::questdb {
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';  // standard SQL escaping; QuestDB rejects such names anyway (F:035)
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string table_columns_sql(std::string_view table) { return "table_columns('" + std::string(table) + "')"; }
 
 std::string bounds_sql(const TableInfo& table) {

@@ -88,7 +88,7 @@ Table information_schema(const Catalog& catalog, const std::string& user, const 
                          const Span& span) {
   Table t;
   auto readable = [&](const std::string& ds, const Datasource& d) {
-    return d.available && !catalog.denied.count({user, ds});
+    return d.available && d.listed && !catalog.denied.count({user, ds});
   };
   if (name == "TABLES") {
     for (const char* c : {"TABLE_CATALOG", "TABLE_SCHEMA", "TABLE_NAME", "TABLE_TYPE", "IS_JOINABLE", "IS_BROADCAST"})

@@ -21,6 +21,7 @@ struct Datasource {
   std::vector<DruidColumn> columns;  // columns[0] is __time
   std::vector<DruidRow> rows;        // ordered by time; ties in insertion order
   bool available = true;
+  bool listed = true;  // in INFORMATION_SCHEMA
 };
 
 struct Catalog {

@@ -627,6 +627,11 @@ void FakeDruid::set_available(const std::string& name, bool available) {
   impl_->datasource(name).available = available;
 }
 
+void FakeDruid::set_listed(const std::string& name, bool listed) {
+  std::unique_lock lock(impl_->data_mutex);
+  impl_->datasource(name).listed = listed;
+}
+
 void FakeDruid::add_column(const std::string& datasource, DruidColumn column) {
   std::unique_lock lock(impl_->data_mutex);
   Datasource& d = impl_->datasource(datasource);

@@ -138,6 +138,9 @@ class FakeDruid {
   // An unavailable datasource is invisible (E12 "Object not found", absent from
   // INFORMATION_SCHEMA) but keeps its rows, like one whose Historicals are down.
   void set_available(const std::string& name, bool available);
+  // Whether INFORMATION_SCHEMA lists the datasource (a Broker's metadata can lag behind a new
+  // datasource that queries already reach).
+  void set_listed(const std::string& name, bool listed);
   // Adds a column after the existing ones; existing rows read NULL in it.
   void add_column(const std::string& datasource, DruidColumn column);
   // Inserts rows; rows with equal __time keep their insertion order in storage.

@@ -1,0 +1,353 @@
+// The tsyncd binary against the fake QuestDB over loopback HTTP, into a real PostgreSQL server
+// (tests/support/pg_server.h): the PostgreSQL twins of the SQLite end-to-end cases, read back
+// value by value in the same canonical form (pg_rows.h).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+#include <thread>
+#include <tuple>
+
+#include "e2e/pg_rows.h"
+#include "e2e/questdb_env.h"
+#include "support/pg_server.h"
+
+using namespace tsyncd;
+using namespace tsyncd::e2e;
+using fakes::Cell;
+using fakes::CellRow;
+
+namespace {
+
+constexpr int64_t kT0 = 1704067200000000;  // 2024-01-01T00:00:00Z in microseconds
+
+// One server for the whole suite (initdb and start take seconds); each case gets its own database.
+struct Cluster {
+  testing::PgServer server;
+  Result<int> started = server.start();
+};
+
+Cluster& cluster() {
+  static Cluster instance;
+  return instance;
+}
+
+// The QuestDB environment with a fresh PostgreSQL database as the destination. The password goes
+// through password_file, as the config requires; the DSN has none.
+struct PostgresEnv : QuestDbEnv {
+  explicit PostgresEnv(std::string database_name) : database(std::move(database_name)) {
+    Cluster& pg = cluster();
+    REQUIRE_MESSAGE(pg.started.ok(),
+                    "PostgreSQL could not start: " << (pg.started.ok() ? "" : pg.started.error().message));
+    Status created = pg.server.create_database(database);
+    REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));
+    const std::string password_file = dir.file("pg.password");
+    write_file(password_file, pg.server.password() + "\n");
+    destination_json = R"({"type": "postgres", "dsn": )" + json_quote(pg.server.dsn(database)) +
+                       R"(, "password_file": )" + json_quote(password_file) + "}";
+  }
+
+  // The table the connector "qdb" wrote, as canonical rows.
+  std::vector<std::string> rows(const std::string& table, const std::vector<PgColumn>& columns) const {
+    Result<std::vector<std::string>> rows =
+        pg_rows(cluster().server.dsn(database), cluster().server.password(), "qdb", table, columns);
+    REQUIRE_MESSAGE(rows.ok(), (rows.ok() ? "" : rows.error().message));
+    return *rows;
+  }
+
+  std::string database;
+};
+
+void require_ok(const CommandResult& r) {
+  INFO(r.output);
+  CHECK(r.output.find(cluster().server.password()) == std::string::npos);
+  REQUIRE(r.exit_code == 0);
+}
+
+// ts TIMESTAMP (designated), v LONG, s VARCHAR: the shape most cases need.
+void create_simple(fakes::FakeQuestDb& fake, const std::string& table) {
+  fakes::TableSpec spec{table, {{"ts", "TIMESTAMP"}, {"v", "LONG"}, {"s", "VARCHAR"}}, "ts"};
+  REQUIRE(fake.create_table(spec).ok());
+}
+
+// Rows inserted at the source, with their expected destination form.
+struct SimpleTable {
+  fakes::FakeQuestDb& fake;
+  std::string name;
+  std::vector<std::pair<int64_t, std::string>> expected;  // (ts, canonical row)
+
+  static std::string canonical(int64_t ts, int64_t v, const std::string& s) {
+    return cell_text(format_iso_time(ts, TimeUnit::us)) + "|" + cell_int(v) + "|" + cell_text(s);
+  }
+  void add(int64_t ts, int64_t v, const std::string& s) { add_many({{ts, v, s}}); }
+  void add_many(const std::vector<std::tuple<int64_t, int64_t, std::string>>& rows) {
+    std::vector<CellRow> cells;
+    for (auto& [ts, v, s] : rows) {
+      cells.push_back({Cell(ts), Cell(v), Cell(s)});
+      expected.push_back({ts, canonical(ts, v, s)});
+    }
+    REQUIRE(fake.insert(name, cells).ok());
+  }
+  void remove(int64_t lo, int64_t hi) {
+    REQUIRE(fake.delete_range(name, lo, hi).ok());
+    std::erase_if(expected, [&](const auto& e) { return e.first >= lo && e.first < hi; });
+  }
+  std::vector<std::string> rows() const {
+    std::vector<std::string> out;
+    for (auto& e : expected) out.push_back(e.second);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::vector<std::string> destination(const PostgresEnv& env) const { return env.rows(name, {"ts", "v", "s"}); }
+};
+
+}  // namespace
+
+TEST_CASE("postgres: 25,000 rows sharing one timestamp with batch_size 1000 arrive exactly") {
+  PostgresEnv env("ties");
+  create_simple(env.fake, "ties");
+  SimpleTable t{env.fake, "ties", {}};
+  std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
+  t.add(kT0 - 1000000, -1, "before");
+  for (int i = 0; i < 25000; ++i) rows.emplace_back(kT0, i, "tie " + std::to_string(i % 7));
+  t.add_many(rows);
+  t.add(kT0 + 1, -2, "after");
+  require_ok(env.sync_once("ties", 1000));
+  auto dest = t.destination(env);
+  CHECK(dest.size() == 25002);
+  CHECK(dest == t.rows());
+}
+
+TEST_CASE("postgres: ties straddling every page boundary, identical rows kept, a re-run adds no duplicates") {
+  PostgresEnv env("groups");
+  create_simple(env.fake, "groups");
+  SimpleTable t{env.fake, "groups", {}};
+  std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
+  for (int g = 0; g < 400; ++g)
+    for (int i = 0; i < 7; ++i) rows.emplace_back(kT0 + g * 1000000LL, g % 3, "same");  // identical within a group
+  t.add_many(rows);
+  // The seven identical rows of a group are told apart only by _tsync_dup 0..6.
+  std::vector<std::string> keys;
+  for (int g = 0; g < 400; ++g)
+    for (int dup = 0; dup < 7; ++dup)
+      keys.push_back(cell_text(format_iso_time(kT0 + g * 1000000LL, TimeUnit::us)) + "|" + cell_int(dup));
+  std::sort(keys.begin(), keys.end());
+
+  require_ok(env.sync_once("groups", 10));
+  CHECK(t.destination(env) == t.rows());
+  CHECK(env.rows("groups", {"ts", "_tsync_dup"}) == keys);
+  require_ok(env.sync_once("groups", 10));  // a re-run re-reads the last group and must not duplicate it
+  CHECK(t.destination(env) == t.rows());
+  CHECK(env.rows("groups", {"ts", "_tsync_dup"}) == keys);
+}
+
+TEST_CASE("postgres: a second sync copies only new rows; a re-run creates no duplicates") {
+  PostgresEnv env("inc");
+  create_simple(env.fake, "inc");
+  SimpleTable t{env.fake, "inc", {}};
+  for (int i = 0; i < 500; ++i) t.add(kT0 + i * 1000LL, i, "first");
+  require_ok(env.sync_once("inc", 100));
+  CHECK(t.destination(env) == t.rows());
+  for (int i = 500; i < 650; ++i) t.add(kT0 + i * 1000LL, i, "second");
+  env.fake.clear_requests();
+  require_ok(env.sync_once("inc", 100));
+  CHECK(t.destination(env) == t.rows());
+  // Every page query of the second run starts at or after the last timestamp of the first.
+  const std::string resume = "'" + format_iso_time(kT0 + 499 * 1000LL, TimeUnit::us) + "'";
+  int page_queries = 0;
+  for (const auto& r : env.fake.requests()) {
+    if (r.sql.find("ORDER BY") == std::string::npos) continue;
+    ++page_queries;
+    auto at = r.sql.find(">= '");
+    REQUIRE(at != std::string::npos);
+    CHECK(r.sql.substr(at + 3, resume.size()) >= resume);
+  }
+  CHECK(page_queries >= 2);
+  require_ok(env.sync_once("inc", 100));
+  CHECK(t.destination(env) == t.rows());
+}
+
+TEST_CASE("postgres: rows added and deleted inside lookback are reflected; resync catches what lookback cannot") {
+  PostgresEnv env("late");
+  env.connector_extra = R"(, "lookback": "10s")";
+  create_simple(env.fake, "late");
+  SimpleTable t{env.fake, "late", {}};
+  for (int i = 0; i < 100; ++i) t.add(kT0 + i * 1000000LL, i, "x");  // one row a second
+  require_ok(env.sync_once("late", 16));
+  CHECK(t.destination(env) == t.rows());
+  t.add(kT0 + 95 * 1000000LL, 1000, "late inside lookback");
+  t.remove(kT0 + 97 * 1000000LL, kT0 + 98 * 1000000LL);
+  t.add(kT0 + 5 * 1000000LL, 2000, "late outside lookback");
+  require_ok(env.sync_once("late", 16));
+  auto expected = t.rows();
+  std::erase(expected, SimpleTable::canonical(kT0 + 5 * 1000000LL, 2000, "late outside lookback"));
+  REQUIRE(expected.size() == t.rows().size() - 1);
+  CHECK(t.destination(env) == expected);
+  require_ok(run_tsyncd({"resync", "--config", env.config_path(), "--connector", "qdb", "--table", "late"}));
+  CHECK(t.destination(env) == t.rows());
+}
+
+TEST_CASE("postgres: every QuestDB type, with NULLs, NaN/Infinity, extremes, unicode and far timestamps, value by value") {
+  PostgresEnv env("types");
+  fakes::TableSpec spec{"types",
+                        {{"ts", "TIMESTAMP"},      {"b", "BOOLEAN"},         {"by", "BYTE"},    {"sh", "SHORT"},
+                         {"ch", "CHAR"},           {"i", "INT"},             {"l", "LONG"},     {"d", "DATE"},
+                         {"t", "TIMESTAMP"},       {"tn", "TIMESTAMP_NS"},   {"f", "FLOAT"},    {"db", "DOUBLE"},
+                         {"st", "STRING"},         {"vc", "VARCHAR"},        {"sy", "SYMBOL"},  {"l256", "LONG256"},
+                         {"g", "GEOHASH(6c)"},     {"u", "UUID"},            {"ip", "IPv4"},    {"bin", "BINARY"},
+                         {"arr", "DOUBLE[]"},      {"arr2", "DOUBLE[][]"},   {"dec", "DECIMAL(18,4)"}},
+                        "ts"};
+  REQUIRE(env.fake.create_table(spec).ok());
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  fakes::DoubleArray matrix{{2, 2}, {1.0, 2.0, 3.0, 4.0}};
+  std::vector<CellRow> rows = {
+      // typical values at the epoch (the earliest designated timestamp QuestDB accepts)
+      {Cell("1970-01-01T00:00:00.000000Z"), Cell(true), Cell(1), Cell(2), Cell("a"), Cell(3), Cell(int64_t{4}),
+       Cell("2024-01-01T01:02:03.456Z"), Cell("2024-01-01T01:02:03.456789Z"), Cell("2024-01-01T01:02:03.456789123Z"),
+       Cell(1.5f), Cell(2.25), Cell("hello"), Cell("world"), Cell("sym1"),
+       Cell("0x7ee65ec7b6e3bc3a422a8855e9d7bfd29199af5c2aa91ba39c022fa261bdede7"), Cell("u33d8b"),
+       Cell("11111111-2222-3333-4444-555555555555"), Cell("192.168.1.10"), Cell::bytes(std::string("\x00\x01\xff", 3)),
+       Cell::array(std::vector<double>{1.0, 2.5, -3.0}), Cell::array(matrix), Cell("12345678901234.5678")},
+      // every nullable column NULL
+      {Cell("1970-01-01T00:00:00.000001Z"), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(),
+       Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell()},
+      // extremes, after 2100, with dates before 1970 and year 0001 in non-designated columns
+      {Cell("2100-06-15T12:00:00.000000Z"), Cell(false), Cell(127), Cell(32767), Cell("Z"), Cell(2147483647),
+       Cell(std::numeric_limits<int64_t>::max()), Cell("1969-12-31T23:59:59.999Z"), Cell("0001-01-01T00:00:00.000000Z"),
+       Cell("2262-04-11T23:47:16.854775807Z"), Cell(3.4028235e38f), Cell(1.7976931348623157e308), Cell(""),
+       Cell(""), Cell(""), Cell("0x00"), Cell("zzzzzz"), Cell("00000000-0000-0000-0000-000000000000"),
+       Cell("255.255.255.255"), Cell::bytes(""), Cell::array(std::vector<double>{}), Cell(),
+       Cell("-99999999999999.9999")},
+      // NaN/Infinity (QuestDB renders them as null), minima, unicode and control characters
+      {Cell("9999-12-31T23:59:59.999999Z"), Cell(true), Cell(-128), Cell(-32768), Cell("é"), Cell(-2147483647),
+       Cell(-9223372036854775807LL), Cell("1900-01-01T00:00:00.001Z"), Cell("1969-12-31T23:59:59.999999Z"),
+       Cell("1678-01-01T00:00:00.000000001Z"), Cell(std::numeric_limits<float>::infinity()), Cell(nan),
+       Cell("ünï \"cødé\" ✓ 日本語 😀 it's"), Cell("line1\nline2\r\nTAB\there back\\slash </script> \x01\x1f end"),
+       Cell("sym with space ✓"), Cell(), Cell(), Cell(), Cell("0.0.0.0"), Cell(), Cell::array(std::vector<double>{-0.0}),
+       Cell(), Cell("0.0001")},
+      // -0.0, the smallest subnormal and -Infinity
+      {Cell("9999-12-31T23:59:59.999999Z"), Cell(false), Cell(0), Cell(0), Cell(), Cell(0), Cell(int64_t{0}), Cell(),
+       Cell(), Cell(), Cell(-0.0f), Cell(-0.0), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(),
+       Cell(), Cell(), Cell()},
+      {Cell("9999-12-31T23:59:59.999999Z"), Cell(false), Cell(0), Cell(0), Cell(), Cell(0), Cell(int64_t{0}), Cell(),
+       Cell(), Cell(), Cell(), Cell(5e-324), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(),
+       Cell(), Cell(), Cell()},
+      {Cell("9999-12-31T23:59:59.999999Z"), Cell(false), Cell(0), Cell(0), Cell(), Cell(0), Cell(int64_t{0}), Cell(),
+       Cell(), Cell(), Cell(), Cell(-inf), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(), Cell(),
+       Cell(), Cell(), Cell()},
+  };
+  REQUIRE(env.fake.insert("types", rows).ok());
+  require_ok(env.sync_once("types", 3));
+
+  // DATE came in milliseconds: three fraction digits; the TIMESTAMP columns six.
+  const std::vector<PgColumn> columns = {"ts", "b",  "by", "sh",   "ch", "i", "l",  {"d", 3}, "t",   "tn",   "f",  "db",
+                                         "st", "vc", "sy", "l256", "g",  "u", "ip", "bin",    "arr", "arr2", "dec"};
+  auto join = [](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i) out += (i ? "|" : "") + cells[i];
+    return out;
+  };
+  const std::string N = cell_null();
+  auto zeros = [&](const std::string& ts, const std::string& f, const std::string& db) {
+    return join({cell_text(ts), cell_int(0), cell_int(0), cell_int(0), N, cell_int(0), cell_int(0), N, N, N, f, db, N,
+                 N, N, N, N, N, N, N, N, N, N});
+  };
+  // The values of the SQLite suite, except that PostgreSQL keeps the sign of -0.0 in real and
+  // double precision columns. Arrays are json (exact text): compared in canonical form (pg_rows.h).
+  auto json_cell = [](const std::string& json) { return cell_text(canonical_json(json)); };
+  std::vector<std::string> expected = {
+      join({cell_text("1970-01-01T00:00:00.000000Z"), cell_int(1), cell_int(1), cell_int(2), cell_text("a"), cell_int(3),
+            cell_int(4), cell_text("2024-01-01T01:02:03.456Z"), cell_text("2024-01-01T01:02:03.456789Z"),
+            cell_text("2024-01-01T01:02:03.456789123Z"), cell_real(1.5), cell_real(2.25), cell_text("hello"),
+            cell_text("world"), cell_text("sym1"),
+            cell_text("0x7ee65ec7b6e3bc3a422a8855e9d7bfd29199af5c2aa91ba39c022fa261bdede7"), cell_text("u33d8b"),
+            cell_text("11111111-2222-3333-4444-555555555555"), cell_text("192.168.1.10"),
+            cell_blob(std::string("\x00\x01\xff", 3)), json_cell("[1.0,2.5,-3.0]"), json_cell("[[1.0,2.0],[3.0,4.0]]"),
+            cell_text("12345678901234.5678")}),
+      // BOOLEAN, BYTE and SHORT have no NULL in QuestDB: they read back false/0.
+      join({cell_text("1970-01-01T00:00:00.000001Z"), cell_int(0), cell_int(0), cell_int(0), N, N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N, N, N}),
+      join({cell_text("2100-06-15T12:00:00.000000Z"), cell_int(0), cell_int(127), cell_int(32767), cell_text("Z"),
+            cell_int(2147483647), cell_int(std::numeric_limits<int64_t>::max()), cell_text("1969-12-31T23:59:59.999Z"),
+            cell_text("0001-01-01T00:00:00.000000Z"), cell_text("2262-04-11T23:47:16.854775807Z"),
+            cell_real(static_cast<double>(3.4028235e38f)), cell_real(1.7976931348623157e308), cell_text(""),
+            cell_text(""), cell_text(""), cell_text("0x00"), cell_text("zzzzzz"),
+            cell_text("00000000-0000-0000-0000-000000000000"), cell_text("255.255.255.255"), cell_blob(""),
+            json_cell("[]"), N, cell_text("-99999999999999.9999")}),
+      join({cell_text("9999-12-31T23:59:59.999999Z"), cell_int(1), cell_int(-128), cell_int(-32768), cell_text("é"),
+            cell_int(-2147483647), cell_int(-9223372036854775807LL), cell_text("1900-01-01T00:00:00.001Z"),
+            cell_text("1969-12-31T23:59:59.999999Z"), cell_text("1678-01-01T00:00:00.000000001Z"), N, N,
+            cell_text("ünï \"cødé\" ✓ 日本語 😀 it's"),
+            cell_text("line1\nline2\r\nTAB\there back\\slash </script> \x01\x1f end"), cell_text("sym with space ✓"), N,
+            // An array element keeps the sign of -0.0 like every other double (json, not jsonb).
+            N, N, N, N, json_cell("[-0.0]"), N, cell_text("0.0001")}),
+      zeros("9999-12-31T23:59:59.999999Z", cell_real(-0.0), cell_real(-0.0)),
+      zeros("9999-12-31T23:59:59.999999Z", N, cell_real(5e-324)),
+      zeros("9999-12-31T23:59:59.999999Z", N, N),
+  };
+  std::sort(expected.begin(), expected.end());
+  auto actual = env.rows("types", columns);
+  REQUIRE(actual.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CAPTURE(i);
+    CHECK(actual[i] == expected[i]);
+  }
+}
+
+TEST_CASE("postgres: array elements keep every double bit for bit through json") {
+  PostgresEnv env("arrays");
+  REQUIRE(env.fake.create_table({"arrays", {{"ts", "TIMESTAMP"}, {"a", "DOUBLE[]"}, {"m", "DOUBLE[][]"}}, "ts"}).ok());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Values whose decimal text jsonb rewrites (exponents, 17 significant digits, subnormals).
+  const std::vector<double> tricky = {1e-7,    0.1,     1.0 / 3.0, 5e-324, -2.2250738585072014e-308,
+                                      1.7976931348623157e308, 123456789012345678.0, -1e22, nan, 4.35};
+  fakes::DoubleArray matrix{{2, 3}, {1e300, -1e-300, 0.30000000000000004, 2.0, 1e16, nan}};
+  REQUIRE(env.fake.insert("arrays", {{Cell(kT0), Cell::array(tricky), Cell::array(matrix)}}).ok());
+  require_ok(env.sync_once("arrays", 10));
+  // QuestDB renders a non-finite element as null.
+  const std::string a =
+      "[1e-7,0.1,0.3333333333333333,5e-324,-2.2250738585072014e-308,1.7976931348623157e308,123456789012345680,"
+      "-1e22,null,4.35]";
+  const std::string m = "[[1e300,-1e-300,0.30000000000000004],[2,1e16,null]]";
+  CHECK(env.rows("arrays", {"a", "m"}) ==
+        std::vector<std::string>{cell_text(canonical_json(a)) + "|" + cell_text(canonical_json(m))});
+}
+
+TEST_CASE("postgres: kill -9 at 20 random moments during a 200k-row sync; the end result equals the source") {
+  PostgresEnv env("big");
+  create_simple(env.fake, "big");
+  SimpleTable t{env.fake, "big", {}};
+  std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
+  for (int i = 0; i < 200000; ++i) rows.emplace_back(kT0 + (i / 4) * 1000LL, i % 1000, "r" + std::to_string(i % 13));
+  t.add_many(rows);
+  std::string config = env.write_config("big", 2000);
+  // Each round triggers a sync (rather than wait 0.5-1.5 s for the first scheduled run), lets it
+  // write past a random row count, then kills it 0-50 ms later, in the middle of some page (one
+  // takes tens of ms). The counts rise over the 20 rounds, so every kill lands inside the sync on
+  // a fast machine or a loaded one alike.
+  std::mt19937 rng(20261123);
+  std::uniform_int_distribution<int64_t> progress(1000, 190000);
+  std::vector<int64_t> kill_after_rows(20);
+  for (int64_t& rows_written : kill_after_rows) rows_written = progress(rng);
+  std::sort(kill_after_rows.begin(), kill_after_rows.end());
+  std::uniform_int_distribution<int> delay_ms(0, 50);
+  for (int64_t rows_written : kill_after_rows) {
+    CAPTURE(rows_written);
+    Daemon daemon(config, env.dir.file("daemon.log"));
+    INFO(daemon.log());
+    REQUIRE(eventually([&] { return http_post(env.status_port, "/tables/qdb/big/sync").status == 202; },
+                       std::chrono::seconds(10)));
+    REQUIRE(eventually([&] {
+      Result<int64_t> count = pg_count(cluster().server.dsn(env.database), cluster().server.password(), "qdb", "big");
+      return count.ok() && *count >= rows_written;
+    }, std::chrono::seconds(30)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    daemon.kill9();
+  }
+  require_ok(env.sync_once("big", 2000));
+  auto dest = t.destination(env);
+  CHECK(dest.size() == 200000);
+  CHECK(dest == t.rows());
+}
