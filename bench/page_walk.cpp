@@ -1,6 +1,8 @@
 #include "page_walk.h"
 
 #include <httplib.h>
+
+#include "http/http.h"
 #include <simdjson.h>
 
 #include <algorithm>
@@ -8,35 +10,6 @@
 
 namespace tsyncd::bench {
 namespace {
-
-// Percent-encodes everything but RFC 3986's unreserved characters, as tsyncd's url_encode does
-// (QuestDB decodes '+' as a space, so it must travel as %2B).
-std::string url_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-' ||
-                      u == '.' || u == '_' || u == '~';
-    if (unreserved) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0x0F];
-    }
-  }
-  return out;
-}
-
-std::string sql_name(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 Error bad(std::string message) { return make_error(ErrorKind::protocol, std::move(message)); }
 
@@ -115,8 +88,8 @@ class Walker {
   }
 
   std::string page_sql(int64_t lo, int64_t hi, size_t limit) const {
-    const std::string time = sql_name(shape_.time_column);
-    std::string sql = "SELECT " + shape_.select_list + " FROM " + sql_name(options_.table) + " WHERE " + time + " >= '" +
+    const std::string time = quote_identifier(shape_.time_column);
+    std::string sql = "SELECT " + shape_.select_list + " FROM " + quote_identifier(options_.table) + " WHERE " + time + " >= '" +
                       format_iso_time(lo, shape_.unit) + "' AND " + time + " <= '" + format_iso_time(hi, shape_.unit) +
                       "' ORDER BY " + time;
     if (limit > 0) sql += " LIMIT " + std::to_string(limit);
@@ -161,8 +134,8 @@ class Walker {
       std::string column(name);
       if (!shape.select_list.empty()) shape.select_list += ", ";
       if (type == "BINARY") {  // as tsyncd selects it (sources/questdb/sql.cpp)
-        shape.select_list += "base64(" + sql_name(column) + ", 16777216) " + sql_name(column) + ", length(" +
-                             sql_name(column) + ") " + sql_name(column + "__len");
+        shape.select_list += "base64(" + quote_identifier(column) + ", 16777216) " + quote_identifier(column) + ", length(" +
+                             quote_identifier(column) + ") " + quote_identifier(column + "__len");
         shape.columns.push_back({column, "BINARY"});
         shape.columns.push_back({column + "__len", "LONG"});
         continue;
@@ -172,7 +145,7 @@ class Walker {
         shape.time_index = shape.columns.size();
         shape.unit = type == "DATE" ? TimeUnit::ms : type == "TIMESTAMP_NS" ? TimeUnit::ns : TimeUnit::us;
       }
-      shape.select_list += sql_name(column);
+      shape.select_list += quote_identifier(column);
       shape.columns.push_back({column, std::string(type)});
     }
     if (shape.time_column.empty()) return bad("table " + options_.table + " has no designated timestamp");
@@ -181,8 +154,8 @@ class Walker {
 
   // min and max of the time column; nullopt for an empty table.
   Result<std::optional<std::pair<int64_t, int64_t>>> read_bounds() {
-    const std::string time = sql_name(shape_.time_column);
-    Result<std::string> body = get("SELECT min(" + time + "), max(" + time + "), count() FROM " + sql_name(options_.table));
+    const std::string time = quote_identifier(shape_.time_column);
+    Result<std::string> body = get("SELECT min(" + time + "), max(" + time + "), count() FROM " + quote_identifier(options_.table));
     if (!body) return body.error();
     simdjson::ondemand::document doc;
     simdjson::ondemand::array dataset;

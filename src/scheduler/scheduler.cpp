@@ -181,11 +181,10 @@ void Scheduler::start(Table& table) {
   if (table.worker.joinable()) table.worker.join();
 
   Key key{table.connector.name, table.name};
-  int64_t started = unix_ms();
   ConnectorConfig connector = table.connector;
   std::optional<ResyncRange> resync = table.current_resync;
   std::stop_token stop = table.stop.get_token();
-  table.worker = std::thread([this, key, connector, resync, stop, started] {
+  table.worker = std::thread([this, key, connector, resync, stop] {
     ProgressFn progress = [this, key](const SyncOutcome& so_far) {
       asio::post(io_, [this, key, so_far] {
         auto it = tables_.find(key);
@@ -204,14 +203,12 @@ void Scheduler::start(Table& table) {
     } catch (const std::exception& e) {
       result = make_error(ErrorKind::internal, std::string("unexpected exception: ") + e.what());
     }
-    asio::post(io_, [this, key, result = std::move(result), started]() mutable {
-      finished(key, std::move(result), started);
-    });
+    asio::post(io_, [this, key, result = std::move(result)]() mutable { finished(key, std::move(result)); });
   });
   publish();
 }
 
-void Scheduler::finished(const Key& key, Result<SyncOutcome> result, int64_t /*started_ms*/) {
+void Scheduler::finished(const Key& key, Result<SyncOutcome> result) {
   auto it = tables_.find(key);
   if (it == tables_.end()) return;
   Table& table = *it->second;

@@ -68,7 +68,7 @@ class Scheduler {
   void enqueue(Table& table);
   void start_ready();
   void start(Table& table);
-  void finished(const Key& key, Result<SyncOutcome> result, int64_t started_ms);
+  void finished(const Key& key, Result<SyncOutcome> result);
   void back_off(Table& table, const Error& error);
   void publish();
   Duration jittered(Duration d, double fraction);

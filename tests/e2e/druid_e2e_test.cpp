@@ -6,7 +6,6 @@
 // says, so that compaction, deletes and late rows are compared against what Druid really holds.
 #include <doctest/doctest.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -91,22 +90,6 @@ bool any_query(const fakes::FakeDruid& fake, const std::string& needle) {
   for (const auto& r : fake.requests())
     if (r.query.find(needle) != std::string::npos) return true;
   return false;
-}
-
-// COUNT(*) of a destination table; 0 while it does not exist.
-int64_t row_count(const std::string& db_path, const std::string& table) {
-  sqlite3* db = nullptr;
-  int64_t count = 0;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* st = nullptr;
-    const std::string sql = "SELECT count(*) FROM \"" + table + "\"";
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-      count = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return count;
 }
 
 // The request log in short (status and SQL), for failure messages.
@@ -500,32 +483,25 @@ TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; a final sync giv
     rows.push_back({kT0 + (i / 4), {text("r" + std::to_string(i % 13)), integer(i % 1000), real((i % 97) * 0.125)}});
   env.fake.append("big", std::move(rows));
   std::string config = env.write_config("big", 1000);
+  // Kill points spread over the whole table: each round waits until the destination holds more
+  // than its target, so every kill lands inside a running sync (and resumes from a fresh cursor).
   std::mt19937 rng(20261124);
-  std::uniform_int_distribution<int> extra_ms(0, 40);
-  const std::string table = "drd__big";
-  int64_t written = 0;
+  std::uniform_int_distribution<int64_t> target_rows(1000, 195000);
+  std::uniform_int_distribution<int> extra_ms(0, 5);
+  std::vector<int64_t> targets(20);
+  for (auto& target : targets) target = target_rows(rng);
+  std::sort(targets.begin(), targets.end());
   int killed_mid_sync = 0;
-  for (int round = 0; round < 20; ++round) {
-    // Each kill lands while this run is writing: as soon as it committed something new, plus a
-    // random few milliseconds (in the first round: at a random moment of start-up instead).
+  for (int64_t target : targets) {
     Daemon daemon(config, env.dir.file("daemon.log"));
-    if (round == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 300)(rng)));
-    } else {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (std::chrono::steady_clock::now() < deadline) {
-        const int64_t n = row_count(env.dest_path, table);
-        if (n > written || n == 200000) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(3));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
-    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (sqlite_count(env.dest_path, "drd__big") < target && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
     daemon.kill9();
-    const int64_t now = row_count(env.dest_path, table);
-    if (now > written && now < 200000) ++killed_mid_sync;
-    written = now;
+    killed_mid_sync += sqlite_count(env.dest_path, "drd__big") < 200000;
   }
-  CHECK(killed_mid_sync >= 10);  // the kills really interrupted the sync, not an idle daemon
+  CHECK(killed_mid_sync >= 15);  // the kills really interrupted the sync, not an idle daemon
   require_ok(env.sync_once("big", 1000));
   auto dest = destination_rows(env, "big");
   CHECK(dest.size() == 200000);
