@@ -1,5 +1,6 @@
-// The tsyncd binary against the fake Druid over loopback HTTP, into SQLite: the guarantees of
-// architecture section 1 for Druid datasources (shared/apis/druid.md 9), checked value by value.
+// The tsyncd binary against the fake Druid over loopback HTTP, into SQLite or (run as
+// e2e_druid_postgres) a real PostgreSQL: the guarantees of architecture section 1 for Druid
+// datasources (shared/apis/druid.md 9), checked value by value.
 //
 // Expected rows come from two places: literal values where a case is about rendering (the types
 // case), and otherwise the fake's own storage (FakeDruid::rows) encoded the way README "Types"
@@ -35,18 +36,13 @@ Value integer(int64_t v) { return Value(v); }
 Value real(double v) { return Value(v); }
 Value null() { return Value(); }
 
-// A source value in the destination's canonical cell form (README "Types": BIGINT -> INTEGER,
-// FLOAT -> the float32's exact value, DOUBLE bit for bit, NaN as the text 'NaN', -0.0 read back
-// as 0.0 from SQLite, everything else the text Druid sent).
-std::string encode(const DruidColumn& column, const Value& v) {
+// A source value in the destination's canonical cell form (README "Types": BIGINT -> integer,
+// FLOAT -> the float32's exact value, DOUBLE bit for bit, everything else the text Druid sent).
+std::string encode(const DruidEnv& env, const DruidColumn& column, const Value& v) {
   if (std::holds_alternative<std::monostate>(v)) return cell_null();
   if (column.native_type == "LONG") return cell_int(std::get<int64_t>(v));
-  if (column.native_type == "DOUBLE" || column.native_type == "FLOAT") {
-    double d = std::get<double>(v);
-    if (column.native_type == "FLOAT") d = static_cast<double>(static_cast<float>(d));
-    if (std::isnan(d)) return cell_text("NaN");
-    return cell_real(d == 0 ? 0.0 : d);
-  }
+  if (column.native_type == "DOUBLE") return env.real_cell(std::get<double>(v));
+  if (column.native_type == "FLOAT") return env.real_cell(static_cast<double>(static_cast<float>(std::get<double>(v))));
   return cell_text(std::get<std::string>(v));
 }
 
@@ -57,13 +53,13 @@ std::vector<std::string> column_names(const fakes::FakeDruid& fake, const std::s
 }
 
 // What the destination must hold for a datasource: every row Druid holds now, sorted.
-std::vector<std::string> source_rows(const fakes::FakeDruid& fake, const std::string& datasource) {
-  const std::vector<DruidColumn> columns = fake.columns(datasource);  // __time first
+std::vector<std::string> source_rows(const DruidEnv& env, const std::string& datasource) {
+  const std::vector<DruidColumn> columns = env.fake.columns(datasource);  // __time first
   std::vector<std::string> out;
-  for (const DruidRow& r : fake.rows(datasource)) {
+  for (const DruidRow& r : env.fake.rows(datasource)) {
     std::string row = cell_text(format_iso_time(r.time, TimeUnit::ms));
     for (size_t i = 1; i < columns.size(); ++i)
-      row += "|" + (i - 1 < r.values.size() ? encode(columns[i], r.values[i - 1]) : cell_null());
+      row += "|" + (i - 1 < r.values.size() ? encode(env, columns[i], r.values[i - 1]) : cell_null());
     out.push_back(std::move(row));
   }
   std::sort(out.begin(), out.end());
@@ -72,11 +68,6 @@ std::vector<std::string> source_rows(const fakes::FakeDruid& fake, const std::st
 
 std::vector<std::string> destination_rows(const DruidEnv& env, const std::string& datasource) {
   return env.destination(datasource, column_names(env.fake, datasource));
-}
-
-void require_ok(const CommandResult& r) {
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
 }
 
 // s VARCHAR, v BIGINT: the shape most cases need.
@@ -110,16 +101,16 @@ TEST_CASE("25,000 rows on one millisecond with page size 1000, in Druid's random
   for (int i = 0; i < 10; ++i) rows.push_back(simple(kT0, "identical", -1));
   for (int i = 0; i < 60; ++i) rows.push_back(simple(kT0 + 1 + i / 4, "after", i));
   env.fake.append("ties", rows);
-  require_ok(env.sync_once("ties", 1000));
+  env.require_ok(env.sync_once("ties", 1000));
   auto dest = destination_rows(env, "ties");
   CHECK(dest.size() == 25130);
-  CHECK(dest == source_rows(env.fake, "ties"));
+  CHECK(dest == source_rows(env, "ties"));
   // The tie group was read by itself, and no page ever relied on an order inside a tie.
   CHECK(any_query(env.fake, "\"__time\" = MILLIS_TO_TIMESTAMP(?)"));
   CHECK_FALSE(any_query(env.fake, "OFFSET"));
   // A second run re-reads the lookback window (1d by default) and changes nothing.
-  require_ok(env.sync_once("ties", 1000));
-  CHECK(destination_rows(env, "ties") == source_rows(env.fake, "ties"));
+  env.require_ok(env.sync_once("ties", 1000));
+  CHECK(destination_rows(env, "ties") == source_rows(env, "ties"));
 }
 
 TEST_CASE("identical rows are kept as many times as Druid returns them, across page boundaries and re-runs") {
@@ -129,21 +120,21 @@ TEST_CASE("identical rows are kept as many times as Druid returns them, across p
   for (int g = 0; g < 300; ++g)
     for (int i = 0; i < 7; ++i) rows.push_back(simple(kT0 + g * kSecond, "same", g % 3));
   env.fake.append("dups", rows);
-  require_ok(env.sync_once("dups", 10));
+  env.require_ok(env.sync_once("dups", 10));
   auto dest = destination_rows(env, "dups");
   CHECK(dest.size() == 2100);
   CHECK(std::count(dest.begin(), dest.end(), cell_text("2024-01-01T00:00:00.000Z") + "|" + cell_text("same") + "|" +
                                                  cell_int(0)) == 7);
-  CHECK(dest == source_rows(env.fake, "dups"));
-  require_ok(env.sync_once("dups", 10));
-  CHECK(destination_rows(env, "dups") == source_rows(env.fake, "dups"));
+  CHECK(dest == source_rows(env, "dups"));
+  env.require_ok(env.sync_once("dups", 10));
+  CHECK(destination_rows(env, "dups") == source_rows(env, "dups"));
   // Three more identical copies of an existing row, inside lookback: exactly ten now.
   env.fake.append("dups", {simple(kT0, "same", 0), simple(kT0, "same", 0), simple(kT0, "same", 0)});
-  require_ok(env.sync_once("dups", 10));
+  env.require_ok(env.sync_once("dups", 10));
   dest = destination_rows(env, "dups");
   CHECK(std::count(dest.begin(), dest.end(), cell_text("2024-01-01T00:00:00.000Z") + "|" + cell_text("same") + "|" +
                                                  cell_int(0)) == 10);
-  CHECK(dest == source_rows(env.fake, "dups"));
+  CHECK(dest == source_rows(env, "dups"));
 }
 
 TEST_CASE("rows before 1970 (negative milliseconds) and after 2100 arrive with their exact __time") {
@@ -164,10 +155,10 @@ TEST_CASE("rows before 1970 (negative milliseconds) and after 2100 arrive with t
       expected.push_back(cell_text(times[i].second) + "|" + cell_text("r" + std::to_string(i)) + "|" + cell_int(copy));
     }
   env.fake.append("far", rows);
-  require_ok(env.sync_once("far", 3));
+  env.require_ok(env.sync_once("far", 3));
   std::sort(expected.begin(), expected.end());
   CHECK(destination_rows(env, "far") == expected);
-  CHECK(destination_rows(env, "far") == source_rows(env.fake, "far"));
+  CHECK(destination_rows(env, "far") == source_rows(env, "far"));
 }
 
 TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity and unicode, value by value") {
@@ -196,7 +187,7 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
       {kT0 + 7, {null(), null(), null(), real(16777217.0), real(0.30000000000000004), null(), null(), null(), null()}},
   };
   env.fake.append("types", rows);
-  require_ok(env.sync_once("types", 2));
+  env.require_ok(env.sync_once("types", 2));
 
   auto join = [](const std::vector<std::string>& cells) {
     std::string out;
@@ -205,6 +196,7 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
   };
   const std::string N = cell_null();
   auto t = cell_text;
+  auto real = [&](double d) { return env.real_cell(d); };
   std::vector<std::string> expected = {
       join({t("2024-01-01T00:00:00.000Z"), t("hello"), t("single"), cell_int(42),
             cell_real(static_cast<double>(0.1f)), cell_real(0.1), t(R"(["a",null,"b"])"),
@@ -213,16 +205,16 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
       join({t("2024-01-01T00:00:00.002Z"), t(""), t(R"(["x","y"])"), cell_int(lmax),
             cell_real(static_cast<double>(std::numeric_limits<float>::max())), cell_real(1.7976931348623157e308),
             t("[]"), t("[]"), t("{}"), t(R"("")")}),
-      join({t("2024-01-01T00:00:00.003Z"), t(wild), t(R"(["",null,"ü"])"), cell_int(lmin), t("NaN"), t("NaN"),
+      join({t("2024-01-01T00:00:00.003Z"), t(wild), t(R"(["",null,"ü"])"), cell_int(lmin), real(nan), real(nan),
             t(R"(["ünï","\"q\"","line\n"])"), t("[null]"), t(R"("just a string")"), N}),
       join({t("2024-01-01T00:00:00.004Z"), t(" "), t("[]"), cell_int(0), cell_real(inf), cell_real(-inf), N, N,
             t("[1,2.5,\"z\"]"), N}),
       join({t("2024-01-01T00:00:00.005Z"), t("null"), N, cell_int(-1), cell_real(-inf), cell_real(inf), N, N,
             t("null"), N}),
-      // SQLite reads -0.0 back as 0.0 (README "Types").
-      join({t("2024-01-01T00:00:00.006Z"), N, N, N, cell_real(0.0), cell_real(5e-324), N, N, N, N}),
+      // -0.0: SQLite reads it back as 0.0, PostgreSQL keeps the sign (README "Types").
+      join({t("2024-01-01T00:00:00.006Z"), N, N, N, real(-0.0), cell_real(5e-324), N, N, N, N}),
       join({t("2024-01-01T00:00:00.007Z"), N, N, N, cell_real(static_cast<double>(1.401298464324817e-45f)),
-            cell_real(0.0), N, N, N, N}),
+            real(-0.0), N, N, N, N}),
       // A FLOAT holds float32: 16777217 is not representable and Druid sends 1.6777216E7.
       join({t("2024-01-01T00:00:00.007Z"), N, N, N, cell_real(16777216.0), cell_real(0.30000000000000004), N, N, N,
             N}),
@@ -234,7 +226,7 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
     CAPTURE(i);
     CHECK(actual[i] == expected[i]);
   }
-  CHECK(actual == source_rows(env.fake, "types"));
+  CHECK(actual == source_rows(env, "types"));
 }
 
 TEST_CASE("late rows inside lookback appear; older ones only after tsyncd resync") {
@@ -244,22 +236,22 @@ TEST_CASE("late rows inside lookback appear; older ones only after tsyncd resync
   std::vector<DruidRow> rows;
   for (int i = 0; i < 100; ++i) rows.push_back(simple(kT0 + i * kSecond, "x", i));  // one row a second
   env.fake.append("late", rows);
-  require_ok(env.sync_once("late", 16));
-  CHECK(destination_rows(env, "late") == source_rows(env.fake, "late"));
+  env.require_ok(env.sync_once("late", 16));
+  CHECK(destination_rows(env, "late") == source_rows(env, "late"));
 
   const DruidRow outside = simple(kT0 + 5 * kSecond, "late outside lookback", 2000);
   env.fake.append("late", {simple(kT0 + 95 * kSecond, "late inside lookback", 1000),
                            simple(kT0 + 99 * kSecond, "late at the cursor", 1001), outside});
-  require_ok(env.sync_once("late", 16));
-  auto expected = source_rows(env.fake, "late");
+  env.require_ok(env.sync_once("late", 16));
+  auto expected = source_rows(env, "late");
   const std::string outside_row =
       cell_text(format_iso_time(outside.time, TimeUnit::ms)) + "|" + cell_text("late outside lookback") + "|" + cell_int(2000);
   REQUIRE(std::count(expected.begin(), expected.end(), outside_row) == 1);
   std::erase(expected, outside_row);
   CHECK(destination_rows(env, "late") == expected);
 
-  require_ok(run_tsyncd({"resync", "--config", env.config_path(), "--connector", "drd", "--table", "late"}));
-  CHECK(destination_rows(env, "late") == source_rows(env.fake, "late"));
+  env.require_ok(run_tsyncd({"resync", "--config", env.config_path(), "--connector", "drd", "--table", "late"}));
+  CHECK(destination_rows(env, "late") == source_rows(env, "late"));
   CHECK(destination_rows(env, "late").size() == 103);
 }
 
@@ -276,31 +268,31 @@ TEST_CASE("a dropped interval and a compaction inside lookback are reflected exa
     rows.push_back({t, {text("b"), integer(5), real(1.0)}});
   }
   env.fake.append("agg", rows);
-  require_ok(env.sync_once("agg", 50));
+  env.require_ok(env.sync_once("agg", 50));
   CHECK(destination_rows(env, "agg").size() == 300);
-  CHECK(destination_rows(env, "agg") == source_rows(env.fake, "agg"));
+  CHECK(destination_rows(env, "agg") == source_rows(env, "agg"));
 
   // A dropped time chunk in the middle of the window.
   REQUIRE(env.fake.delete_rows("agg", kT0 + 40 * kSecond, kT0 + 50 * kSecond) == 30);
-  require_ok(env.sync_once("agg", 50));
+  env.require_ok(env.sync_once("agg", 50));
   CHECK(destination_rows(env, "agg").size() == 270);
-  CHECK(destination_rows(env, "agg") == source_rows(env.fake, "agg"));
+  CHECK(destination_rows(env, "agg") == source_rows(env, "agg"));
 
   // Compaction with rollup merges the two "a" rows of every second in [60s, 100s).
   REQUIRE(env.fake.compact("agg", kT0 + 60 * kSecond, kT0 + 100 * kSecond, {"cnt", "lat"}) == 40);
-  require_ok(env.sync_once("agg", 50));
+  env.require_ok(env.sync_once("agg", 50));
   auto dest = destination_rows(env, "agg");
   CHECK(dest.size() == 230);
-  CHECK(dest == source_rows(env.fake, "agg"));
+  CHECK(dest == source_rows(env, "agg"));
   CHECK(std::count(dest.begin(), dest.end(), cell_text("2024-01-01T00:01:39.000Z") + "|" + cell_text("a") + "|" +
                                                  cell_int(3) + "|" + cell_real(0.75)) == 1);
 
   // Re-ingestion of a chunk with different rows.
   env.fake.replace_interval("agg", kT0 + 10 * kSecond, kT0 + 20 * kSecond,
                             {{kT0 + 12 * kSecond, {text("c"), integer(9), real(9.5)}}});
-  require_ok(env.sync_once("agg", 50));
+  env.require_ok(env.sync_once("agg", 50));
   CHECK(destination_rows(env, "agg").size() == 201);
-  CHECK(destination_rows(env, "agg") == source_rows(env.fake, "agg"));
+  CHECK(destination_rows(env, "agg") == source_rows(env, "agg"));
 }
 
 TEST_CASE("rows dropped at the end of a datasource (its max __time moves back) disappear too") {
@@ -310,11 +302,11 @@ TEST_CASE("rows dropped at the end of a datasource (its max __time moves back) d
   std::vector<DruidRow> rows;
   for (int i = 0; i < 100; ++i) rows.push_back(simple(kT0 + i * kSecond, "x", i));
   env.fake.append("tail", rows);
-  require_ok(env.sync_once("tail", 30));
+  env.require_ok(env.sync_once("tail", 30));
   REQUIRE(env.fake.delete_rows("tail", kT0 + 90 * kSecond, kT0 + 100 * kSecond) == 10);
-  require_ok(env.sync_once("tail", 30));
+  env.require_ok(env.sync_once("tail", 30));
   CHECK(destination_rows(env, "tail").size() == 90);
-  CHECK(destination_rows(env, "tail") == source_rows(env.fake, "tail"));
+  CHECK(destination_rows(env, "tail") == source_rows(env, "tail"));
 }
 
 TEST_CASE("broken answers are retried and never written: truncated, unterminated, 500, 429, 504, closed") {
@@ -335,9 +327,9 @@ TEST_CASE("broken answers are retried and never written: truncated, unterminated
   env.fake.arm(capacity);
   auto first = env.sync_once("flaky", 50);
   INFO(request_log(env.fake));
-  require_ok(first);
+  env.require_ok(first);
   CHECK(env.fake.armed_faults() == 0);
-  CHECK(destination_rows(env, "flaky") == source_rows(env.fake, "flaky"));
+  CHECK(destination_rows(env, "flaky") == source_rows(env, "flaky"));
 
   rows.clear();
   for (int i = 300; i < 450; ++i) rows.push_back(simple(kT0 + (i / 3), "row " + std::to_string(i), i));
@@ -346,19 +338,19 @@ TEST_CASE("broken answers are retried and never written: truncated, unterminated
   env.fake.arm(FaultSpec(DruidFault::timeout_504, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::capacity_429, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::uncategorized_500, 1, kPageQuery));
-  require_ok(env.sync_once("flaky", 50));
+  env.require_ok(env.sync_once("flaky", 50));
   CHECK(env.fake.armed_faults() == 0);
-  CHECK(destination_rows(env, "flaky") == source_rows(env.fake, "flaky"));
+  CHECK(destination_rows(env, "flaky") == source_rows(env, "flaky"));
 
   env.fake.append("flaky", {simple(kT0 + 150, "row 450", 450)});
   env.fake.arm(FaultSpec(DruidFault::bad_gateway_502, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::unavailable_503, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::missing_segments, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::missing_terminator, 1, kPageQuery));
-  require_ok(env.sync_once("flaky", 50));
+  env.require_ok(env.sync_once("flaky", 50));
   CHECK(env.fake.armed_faults() == 0);
   CHECK(destination_rows(env, "flaky").size() == 451);
-  CHECK(destination_rows(env, "flaky") == source_rows(env.fake, "flaky"));
+  CHECK(destination_rows(env, "flaky") == source_rows(env, "flaky"));
 }
 
 TEST_CASE("a page that keeps failing fails the sync and writes nothing of it") {
@@ -373,8 +365,8 @@ TEST_CASE("a page that keeps failing fails the sync and writes nothing of it") {
   CHECK(r.output.find("broken") != std::string::npos);
   CHECK(destination_rows(env, "broken").empty());
   env.fake.clear_faults();
-  require_ok(env.sync_once("broken", 1000));
-  CHECK(destination_rows(env, "broken") == source_rows(env.fake, "broken"));
+  env.require_ok(env.sync_once("broken", 1000));
+  CHECK(destination_rows(env, "broken") == source_rows(env, "broken"));
 }
 
 TEST_CASE("a request that times out is retried") {
@@ -388,9 +380,9 @@ TEST_CASE("a request that times out is retried") {
   delay.delay_ms = 2500;
   env.fake.arm(delay);
   auto r = env.sync_once("slow", 20);
-  require_ok(r);
+  env.require_ok(r);
   CHECK(env.fake.armed_faults() == 0);
-  CHECK(destination_rows(env, "slow") == source_rows(env.fake, "slow"));
+  CHECK(destination_rows(env, "slow") == source_rows(env, "slow"));
 }
 
 TEST_CASE("a wrong password (401) and a forbidden datasource (403) fail with a message naming the connector") {
@@ -425,8 +417,8 @@ TEST_CASE("a wrong password (401) and a forbidden datasource (403) fail with a m
   CHECK(forbidden.output.find("druid-pass") == std::string::npos);
   CHECK(destination_rows(env, "secret").empty());
 
-  require_ok(env.sync_once("events", 10));
-  CHECK(destination_rows(env, "events") == source_rows(env.fake, "events"));
+  env.require_ok(env.sync_once("events", 10));
+  CHECK(destination_rows(env, "events") == source_rows(env, "events"));
 }
 
 TEST_CASE("an unknown or unavailable datasource fails that table only; the connector's other datasource syncs") {
@@ -438,22 +430,22 @@ TEST_CASE("an unknown or unavailable datasource fails that table only; the conne
   auto r = env.sync_once("present,absent", 10);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("absent") != std::string::npos);
-  CHECK(destination_rows(env, "present") == source_rows(env.fake, "present"));
+  CHECK(destination_rows(env, "present") == source_rows(env, "present"));
 
   // A datasource that existed and whose segments became unavailable: its synced rows stay.
-  require_ok(env.sync_once("present,flapping", 10));
-  CHECK(destination_rows(env, "flapping") == source_rows(env.fake, "flapping"));
+  env.require_ok(env.sync_once("present,flapping", 10));
+  CHECK(destination_rows(env, "flapping") == source_rows(env, "flapping"));
   env.fake.set_available("flapping", false);
   env.fake.append("present", {simple(kT0 + 2, "p", 3)});
   r = env.sync_once("present,flapping", 10);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("flapping") != std::string::npos);
-  CHECK(destination_rows(env, "present") == source_rows(env.fake, "present"));
-  CHECK(destination_rows(env, "flapping") == source_rows(env.fake, "flapping"));
+  CHECK(destination_rows(env, "present") == source_rows(env, "present"));
+  CHECK(destination_rows(env, "flapping") == source_rows(env, "flapping"));
   env.fake.set_available("flapping", true);
   env.fake.append("flapping", {simple(kT0 + 5, "f", 2)});
-  require_ok(env.sync_once("present,flapping", 10));
-  CHECK(destination_rows(env, "flapping") == source_rows(env.fake, "flapping"));
+  env.require_ok(env.sync_once("present,flapping", 10));
+  CHECK(destination_rows(env, "flapping") == source_rows(env, "flapping"));
 }
 
 TEST_CASE("a column added between syncs appears in the destination") {
@@ -462,15 +454,15 @@ TEST_CASE("a column added between syncs appears in the destination") {
   std::vector<DruidRow> rows;
   for (int i = 0; i < 10; ++i) rows.push_back(simple(kT0 + i, "a", i));
   env.fake.append("grow", rows);
-  require_ok(env.sync_once("grow", 4));
+  env.require_ok(env.sync_once("grow", 4));
   env.fake.add_column("grow", DruidColumn::float64("extra"));
   env.fake.append("grow", {{kT0 + 100, {text("b"), integer(100), real(2.5)}}});
-  require_ok(env.sync_once("grow", 4));
+  env.require_ok(env.sync_once("grow", 4));
   auto dest = env.destination("grow", {"v", "extra"});
   CHECK(dest.size() == 11);
   CHECK(std::count(dest.begin(), dest.end(), cell_int(100) + "|" + cell_real(2.5)) == 1);
   CHECK(std::count(dest.begin(), dest.end(), cell_int(3) + "|" + cell_null()) == 1);
-  CHECK(destination_rows(env, "grow") == source_rows(env.fake, "grow"));
+  CHECK(destination_rows(env, "grow") == source_rows(env, "grow"));
 }
 
 TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; a final sync gives the exact result") {
@@ -495,17 +487,17 @@ TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; a final sync giv
   for (int64_t target : targets) {
     Daemon daemon(config, env.dir.file("daemon.log"));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (sqlite_count(env.dest_path, "drd__big") < target && std::chrono::steady_clock::now() < deadline)
+    while (env.count("big") < target && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
     daemon.kill9();
-    killed_mid_sync += sqlite_count(env.dest_path, "drd__big") < 200000;
+    killed_mid_sync += env.count("big") < 200000;
   }
   CHECK(killed_mid_sync >= 15);  // the kills really interrupted the sync, not an idle daemon
-  require_ok(env.sync_once("big", 1000));
+  env.require_ok(env.sync_once("big", 1000));
   auto dest = destination_rows(env, "big");
   CHECK(dest.size() == 200000);
-  CHECK(dest == source_rows(env.fake, "big"));
+  CHECK(dest == source_rows(env, "big"));
 }
 
 TEST_CASE("one daemon runs a QuestDB and a Druid connector: both converge, /status lists both") {
@@ -539,9 +531,9 @@ TEST_CASE("one daemon runs a QuestDB and a Druid connector: both converge, /stat
   std::string config = env.write_config_with(questdb_connector + ",\n    " + env.connector_json("events", 100));
   Daemon daemon(config, env.dir.file("daemon.log"));
   INFO(daemon.log());
-  auto trades_rows = [&] { return sqlite_rows(env.dest_path, "qdb__trades", {"ts", "v", "s"}); };
+  auto trades_rows = [&] { return env.table_rows("qdb", "trades", {"ts", "v", "s"}); };
   auto converged = [&] {
-    return trades_rows() == trades && destination_rows(env, "events") == source_rows(env.fake, "events");
+    return trades_rows() == trades && destination_rows(env, "events") == source_rows(env, "events");
   };
   REQUIRE(eventually(converged, std::chrono::seconds(30)));
   CHECK(trades_rows().size() == 500);

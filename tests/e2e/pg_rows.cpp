@@ -3,7 +3,6 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <charconv>
 #include <memory>
 #include <optional>
 
@@ -15,7 +14,7 @@ namespace {
 using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 using QueryResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
-enum class Kind { integer, boolean, real, timestamptz, json, bytea, text };
+enum class Kind { integer, boolean, real, timestamptz, bytea, text };
 
 // `type` as pg_catalog.format_type() spells it.
 Kind kind_of(const std::string& type) {
@@ -23,7 +22,6 @@ Kind kind_of(const std::string& type) {
   if (type == "boolean") return Kind::boolean;
   if (type == "real" || type == "double precision") return Kind::real;
   if (type == "timestamp with time zone") return Kind::timestamptz;
-  if (type == "jsonb" || type == "json") return Kind::json;
   if (type == "bytea") return Kind::bytea;
   return Kind::text;
 }
@@ -43,7 +41,6 @@ std::string render_expression(Kind kind, const std::string& column) {
     case Kind::timestamptz: return "to_char(" + c + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')";
     case Kind::bytea: return "encode(" + c + ", 'hex')";
     case Kind::integer:
-    case Kind::json:
     case Kind::text: return c;
   }
   return c;
@@ -68,7 +65,6 @@ std::string render_cell(Kind kind, const std::string& text, int fraction_digits)
     case Kind::boolean: return cell_int(std::stoll(text));
     case Kind::real: return "r:" + text;  // float8send is big-endian: the hex of the bits as a number
     case Kind::timestamptz: return timestamp_cell(text, fraction_digits);
-    case Kind::json: return cell_text(canonical_json(text));
     case Kind::bytea: return "b:" + text;
     case Kind::text: return cell_text(text);
   }
@@ -106,41 +102,6 @@ Result<int64_t> pg_count(const std::string& dsn, const std::string& password, co
   return static_cast<int64_t>(std::stoll(PQgetvalue(count.get(), 0, 0)));
 }
 
-std::string canonical_json(const std::string& json) {
-  std::string out;
-  bool in_string = false;
-  bool escaped = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      out += c;
-    } else if (c == '"') {
-      in_string = true;
-      out += c;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      const size_t end = json.find_first_not_of("0123456789+-.eE", i);
-      const std::string_view token(json.data() + i, (end == std::string::npos ? json.size() : end) - i);
-      double value = 0;
-      const auto parsed = std::from_chars(token.data(), token.data() + token.size(), value);
-      char shortest[32];
-      if (parsed.ec == std::errc() && parsed.ptr == token.data() + token.size())
-        out.append(shortest, std::to_chars(shortest, shortest + sizeof shortest, value).ptr);
-      else
-        out += token;
-      i += token.size() - 1;
-    } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
-      out += c;
-    }
-  }
-  return out;
-}
-
 Result<std::vector<std::string>> pg_rows(const std::string& dsn, const std::string& password,
                                          const std::string& schema, const std::string& table,
                                          const std::vector<PgColumn>& columns) {
@@ -159,7 +120,7 @@ Result<std::vector<std::string>> pg_rows(const std::string& dsn, const std::stri
                     &PQclear);
   if (PQresultStatus(types.get()) != PGRES_TUPLES_OK)
     return failure("columns of " + where, PQresultErrorMessage(types.get()));
-  if (PQntuples(types.get()) == 0) return failure(where, "no such table");
+  if (PQntuples(types.get()) == 0) return std::vector<std::string>{};
 
   std::vector<Kind> kinds;
   std::string sql = "SELECT ";

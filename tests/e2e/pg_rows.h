@@ -10,12 +10,9 @@
 //                                       fraction digits as the source had (PgColumn::fraction_digits);
 //                                       a value with more precision than that keeps all 6 digits,
 //                                       so it shows up as a mismatch instead of being cut
-//   jsonb, json                      -> "t:<canonical_json(text)>": jsonb prints numbers in its
-//                                       own decimal form ("1.0E-7" comes back "0.00000010") and
-//                                       adds spaces, so both sides are compared in a canonical form
 //   bytea                            -> "b:<hex>"
-//   anything else (text, numeric,    -> "t:<the server's output text>" (inet prints a single
-//   uuid, inet, ...)                    address without "/32")
+//   anything else (text, json,       -> "t:<the server's output text>" (json prints exactly the
+//   numeric, uuid, inet, ...)           text it was given; inet prints a single address without "/32")
 //   NULL                             -> "null"
 #pragma once
 
@@ -36,7 +33,8 @@ struct PgColumn {
 };
 
 // Every row of schema.table, one canonical string per row (cells joined by '|'), sorted. `dsn` is
-// a libpq connection string without the password. The error names the table or the column.
+// a libpq connection string without the password. A table that does not exist (yet) has no rows,
+// as in sqlite_rows. The error names the table or the column.
 Result<std::vector<std::string>> pg_rows(const std::string& dsn, const std::string& password,
                                          const std::string& schema, const std::string& table,
                                          const std::vector<PgColumn>& columns);
@@ -44,11 +42,5 @@ Result<std::vector<std::string>> pg_rows(const std::string& dsn, const std::stri
 // count(*) of schema.table; 0 while the table does not exist yet.
 Result<int64_t> pg_count(const std::string& dsn, const std::string& password, const std::string& schema,
                          const std::string& table);
-
-// JSON text in a canonical form for comparing arrays of doubles: no whitespace outside strings,
-// and every number rewritten as the shortest text of the double it parses to, so numbers compare
-// by their IEEE bits ("[1.0, -0.0, 1.0E-7]" becomes "[1,-0,1e-07]"; "[0.0]" stays different from
-// "[-0.0]"). Numbers a double cannot hold (beyond its range) are kept as they are.
-std::string canonical_json(const std::string& json);
 
 }  // namespace tsyncd::e2e
