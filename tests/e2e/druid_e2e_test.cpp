@@ -41,8 +41,8 @@ Value null() { return Value(); }
 std::string encode(const DruidEnv& env, const DruidColumn& column, const Value& v) {
   if (std::holds_alternative<std::monostate>(v)) return cell_null();
   if (column.native_type == "LONG") return cell_int(std::get<int64_t>(v));
-  if (column.native_type == "DOUBLE") return env.real_cell(std::get<double>(v));
-  if (column.native_type == "FLOAT") return env.real_cell(static_cast<double>(static_cast<float>(std::get<double>(v))));
+  if (column.native_type == "DOUBLE") return env.destination.real_cell(std::get<double>(v));
+  if (column.native_type == "FLOAT") return env.destination.real_cell(static_cast<double>(static_cast<float>(std::get<double>(v))));
   return cell_text(std::get<std::string>(v));
 }
 
@@ -67,7 +67,7 @@ std::vector<std::string> source_rows(const DruidEnv& env, const std::string& dat
 }
 
 std::vector<std::string> destination_rows(const DruidEnv& env, const std::string& datasource) {
-  return env.destination(datasource, column_names(env.fake, datasource));
+  return env.rows(datasource, column_names(env.fake, datasource));
 }
 
 // s VARCHAR, v BIGINT: the shape most cases need.
@@ -101,7 +101,7 @@ TEST_CASE("25,000 rows on one millisecond with page size 1000, in Druid's random
   for (int i = 0; i < 10; ++i) rows.push_back(simple(kT0, "identical", -1));
   for (int i = 0; i < 60; ++i) rows.push_back(simple(kT0 + 1 + i / 4, "after", i));
   env.fake.append("ties", rows);
-  env.require_ok(env.sync_once("ties", 1000));
+  env.destination.require_ok(env.sync_once("ties", 1000));
   auto dest = destination_rows(env, "ties");
   CHECK(dest.size() == 25130);
   CHECK(dest == source_rows(env, "ties"));
@@ -109,7 +109,7 @@ TEST_CASE("25,000 rows on one millisecond with page size 1000, in Druid's random
   CHECK(any_query(env.fake, "\"__time\" = MILLIS_TO_TIMESTAMP(?)"));
   CHECK_FALSE(any_query(env.fake, "OFFSET"));
   // A second run re-reads the lookback window (1d by default) and changes nothing.
-  env.require_ok(env.sync_once("ties", 1000));
+  env.destination.require_ok(env.sync_once("ties", 1000));
   CHECK(destination_rows(env, "ties") == source_rows(env, "ties"));
 }
 
@@ -120,17 +120,17 @@ TEST_CASE("identical rows are kept as many times as Druid returns them, across p
   for (int g = 0; g < 300; ++g)
     for (int i = 0; i < 7; ++i) rows.push_back(simple(kT0 + g * kSecond, "same", g % 3));
   env.fake.append("dups", rows);
-  env.require_ok(env.sync_once("dups", 10));
+  env.destination.require_ok(env.sync_once("dups", 10));
   auto dest = destination_rows(env, "dups");
   CHECK(dest.size() == 2100);
   CHECK(std::count(dest.begin(), dest.end(), cell_text("2024-01-01T00:00:00.000Z") + "|" + cell_text("same") + "|" +
                                                  cell_int(0)) == 7);
   CHECK(dest == source_rows(env, "dups"));
-  env.require_ok(env.sync_once("dups", 10));
+  env.destination.require_ok(env.sync_once("dups", 10));
   CHECK(destination_rows(env, "dups") == source_rows(env, "dups"));
   // Three more identical copies of an existing row, inside lookback: exactly ten now.
   env.fake.append("dups", {simple(kT0, "same", 0), simple(kT0, "same", 0), simple(kT0, "same", 0)});
-  env.require_ok(env.sync_once("dups", 10));
+  env.destination.require_ok(env.sync_once("dups", 10));
   dest = destination_rows(env, "dups");
   CHECK(std::count(dest.begin(), dest.end(), cell_text("2024-01-01T00:00:00.000Z") + "|" + cell_text("same") + "|" +
                                                  cell_int(0)) == 10);
@@ -155,7 +155,7 @@ TEST_CASE("rows before 1970 (negative milliseconds) and after 2100 arrive with t
       expected.push_back(cell_text(times[i].second) + "|" + cell_text("r" + std::to_string(i)) + "|" + cell_int(copy));
     }
   env.fake.append("far", rows);
-  env.require_ok(env.sync_once("far", 3));
+  env.destination.require_ok(env.sync_once("far", 3));
   std::sort(expected.begin(), expected.end());
   CHECK(destination_rows(env, "far") == expected);
   CHECK(destination_rows(env, "far") == source_rows(env, "far"));
@@ -187,7 +187,7 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
       {kT0 + 7, {null(), null(), null(), real(16777217.0), real(0.30000000000000004), null(), null(), null(), null()}},
   };
   env.fake.append("types", rows);
-  env.require_ok(env.sync_once("types", 2));
+  env.destination.require_ok(env.sync_once("types", 2));
 
   auto join = [](const std::vector<std::string>& cells) {
     std::string out;
@@ -196,7 +196,7 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
   };
   const std::string N = cell_null();
   auto t = cell_text;
-  auto real = [&](double d) { return env.real_cell(d); };
+  auto real = [&](double d) { return env.destination.real_cell(d); };
   std::vector<std::string> expected = {
       join({t("2024-01-01T00:00:00.000Z"), t("hello"), t("single"), cell_int(42),
             cell_real(static_cast<double>(0.1f)), cell_real(0.1), t(R"(["a",null,"b"])"),
@@ -236,13 +236,13 @@ TEST_CASE("late rows inside lookback appear; older ones only after tsyncd resync
   std::vector<DruidRow> rows;
   for (int i = 0; i < 100; ++i) rows.push_back(simple(kT0 + i * kSecond, "x", i));  // one row a second
   env.fake.append("late", rows);
-  env.require_ok(env.sync_once("late", 16));
+  env.destination.require_ok(env.sync_once("late", 16));
   CHECK(destination_rows(env, "late") == source_rows(env, "late"));
 
   const DruidRow outside = simple(kT0 + 5 * kSecond, "late outside lookback", 2000);
   env.fake.append("late", {simple(kT0 + 95 * kSecond, "late inside lookback", 1000),
                            simple(kT0 + 99 * kSecond, "late at the cursor", 1001), outside});
-  env.require_ok(env.sync_once("late", 16));
+  env.destination.require_ok(env.sync_once("late", 16));
   auto expected = source_rows(env, "late");
   const std::string outside_row =
       cell_text(format_iso_time(outside.time, TimeUnit::ms)) + "|" + cell_text("late outside lookback") + "|" + cell_int(2000);
@@ -250,7 +250,7 @@ TEST_CASE("late rows inside lookback appear; older ones only after tsyncd resync
   std::erase(expected, outside_row);
   CHECK(destination_rows(env, "late") == expected);
 
-  env.require_ok(run_tsyncd({"resync", "--config", env.config_path(), "--connector", "drd", "--table", "late"}));
+  env.destination.require_ok(run_tsyncd({"resync", "--config", env.config_path(), "--connector", "drd", "--table", "late"}));
   CHECK(destination_rows(env, "late") == source_rows(env, "late"));
   CHECK(destination_rows(env, "late").size() == 103);
 }
@@ -268,19 +268,19 @@ TEST_CASE("a dropped interval and a compaction inside lookback are reflected exa
     rows.push_back({t, {text("b"), integer(5), real(1.0)}});
   }
   env.fake.append("agg", rows);
-  env.require_ok(env.sync_once("agg", 50));
+  env.destination.require_ok(env.sync_once("agg", 50));
   CHECK(destination_rows(env, "agg").size() == 300);
   CHECK(destination_rows(env, "agg") == source_rows(env, "agg"));
 
   // A dropped time chunk in the middle of the window.
   REQUIRE(env.fake.delete_rows("agg", kT0 + 40 * kSecond, kT0 + 50 * kSecond) == 30);
-  env.require_ok(env.sync_once("agg", 50));
+  env.destination.require_ok(env.sync_once("agg", 50));
   CHECK(destination_rows(env, "agg").size() == 270);
   CHECK(destination_rows(env, "agg") == source_rows(env, "agg"));
 
   // Compaction with rollup merges the two "a" rows of every second in [60s, 100s).
   REQUIRE(env.fake.compact("agg", kT0 + 60 * kSecond, kT0 + 100 * kSecond, {"cnt", "lat"}) == 40);
-  env.require_ok(env.sync_once("agg", 50));
+  env.destination.require_ok(env.sync_once("agg", 50));
   auto dest = destination_rows(env, "agg");
   CHECK(dest.size() == 230);
   CHECK(dest == source_rows(env, "agg"));
@@ -290,7 +290,7 @@ TEST_CASE("a dropped interval and a compaction inside lookback are reflected exa
   // Re-ingestion of a chunk with different rows.
   env.fake.replace_interval("agg", kT0 + 10 * kSecond, kT0 + 20 * kSecond,
                             {{kT0 + 12 * kSecond, {text("c"), integer(9), real(9.5)}}});
-  env.require_ok(env.sync_once("agg", 50));
+  env.destination.require_ok(env.sync_once("agg", 50));
   CHECK(destination_rows(env, "agg").size() == 201);
   CHECK(destination_rows(env, "agg") == source_rows(env, "agg"));
 }
@@ -302,9 +302,9 @@ TEST_CASE("rows dropped at the end of a datasource (its max __time moves back) d
   std::vector<DruidRow> rows;
   for (int i = 0; i < 100; ++i) rows.push_back(simple(kT0 + i * kSecond, "x", i));
   env.fake.append("tail", rows);
-  env.require_ok(env.sync_once("tail", 30));
+  env.destination.require_ok(env.sync_once("tail", 30));
   REQUIRE(env.fake.delete_rows("tail", kT0 + 90 * kSecond, kT0 + 100 * kSecond) == 10);
-  env.require_ok(env.sync_once("tail", 30));
+  env.destination.require_ok(env.sync_once("tail", 30));
   CHECK(destination_rows(env, "tail").size() == 90);
   CHECK(destination_rows(env, "tail") == source_rows(env, "tail"));
 }
@@ -327,7 +327,7 @@ TEST_CASE("broken answers are retried and never written: truncated, unterminated
   env.fake.arm(capacity);
   auto first = env.sync_once("flaky", 50);
   INFO(request_log(env.fake));
-  env.require_ok(first);
+  env.destination.require_ok(first);
   CHECK(env.fake.armed_faults() == 0);
   CHECK(destination_rows(env, "flaky") == source_rows(env, "flaky"));
 
@@ -338,7 +338,7 @@ TEST_CASE("broken answers are retried and never written: truncated, unterminated
   env.fake.arm(FaultSpec(DruidFault::timeout_504, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::capacity_429, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::uncategorized_500, 1, kPageQuery));
-  env.require_ok(env.sync_once("flaky", 50));
+  env.destination.require_ok(env.sync_once("flaky", 50));
   CHECK(env.fake.armed_faults() == 0);
   CHECK(destination_rows(env, "flaky") == source_rows(env, "flaky"));
 
@@ -347,7 +347,7 @@ TEST_CASE("broken answers are retried and never written: truncated, unterminated
   env.fake.arm(FaultSpec(DruidFault::unavailable_503, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::missing_segments, 1, kPageQuery));
   env.fake.arm(FaultSpec(DruidFault::missing_terminator, 1, kPageQuery));
-  env.require_ok(env.sync_once("flaky", 50));
+  env.destination.require_ok(env.sync_once("flaky", 50));
   CHECK(env.fake.armed_faults() == 0);
   CHECK(destination_rows(env, "flaky").size() == 451);
   CHECK(destination_rows(env, "flaky") == source_rows(env, "flaky"));
@@ -365,7 +365,7 @@ TEST_CASE("a page that keeps failing fails the sync and writes nothing of it") {
   CHECK(r.output.find("broken") != std::string::npos);
   CHECK(destination_rows(env, "broken").empty());
   env.fake.clear_faults();
-  env.require_ok(env.sync_once("broken", 1000));
+  env.destination.require_ok(env.sync_once("broken", 1000));
   CHECK(destination_rows(env, "broken") == source_rows(env, "broken"));
 }
 
@@ -380,7 +380,7 @@ TEST_CASE("a request that times out is retried") {
   delay.delay_ms = 2500;
   env.fake.arm(delay);
   auto r = env.sync_once("slow", 20);
-  env.require_ok(r);
+  env.destination.require_ok(r);
   CHECK(env.fake.armed_faults() == 0);
   CHECK(destination_rows(env, "slow") == source_rows(env, "slow"));
 }
@@ -417,7 +417,7 @@ TEST_CASE("a wrong password (401) and a forbidden datasource (403) fail with a m
   CHECK(forbidden.output.find("druid-pass") == std::string::npos);
   CHECK(destination_rows(env, "secret").empty());
 
-  env.require_ok(env.sync_once("events", 10));
+  env.destination.require_ok(env.sync_once("events", 10));
   CHECK(destination_rows(env, "events") == source_rows(env, "events"));
 }
 
@@ -433,7 +433,7 @@ TEST_CASE("an unknown or unavailable datasource fails that table only; the conne
   CHECK(destination_rows(env, "present") == source_rows(env, "present"));
 
   // A datasource that existed and whose segments became unavailable: its synced rows stay.
-  env.require_ok(env.sync_once("present,flapping", 10));
+  env.destination.require_ok(env.sync_once("present,flapping", 10));
   CHECK(destination_rows(env, "flapping") == source_rows(env, "flapping"));
   env.fake.set_available("flapping", false);
   env.fake.append("present", {simple(kT0 + 2, "p", 3)});
@@ -444,7 +444,7 @@ TEST_CASE("an unknown or unavailable datasource fails that table only; the conne
   CHECK(destination_rows(env, "flapping") == source_rows(env, "flapping"));
   env.fake.set_available("flapping", true);
   env.fake.append("flapping", {simple(kT0 + 5, "f", 2)});
-  env.require_ok(env.sync_once("present,flapping", 10));
+  env.destination.require_ok(env.sync_once("present,flapping", 10));
   CHECK(destination_rows(env, "flapping") == source_rows(env, "flapping"));
 }
 
@@ -454,11 +454,11 @@ TEST_CASE("a column added between syncs appears in the destination") {
   std::vector<DruidRow> rows;
   for (int i = 0; i < 10; ++i) rows.push_back(simple(kT0 + i, "a", i));
   env.fake.append("grow", rows);
-  env.require_ok(env.sync_once("grow", 4));
+  env.destination.require_ok(env.sync_once("grow", 4));
   env.fake.add_column("grow", DruidColumn::float64("extra"));
   env.fake.append("grow", {{kT0 + 100, {text("b"), integer(100), real(2.5)}}});
-  env.require_ok(env.sync_once("grow", 4));
-  auto dest = env.destination("grow", {"v", "extra"});
+  env.destination.require_ok(env.sync_once("grow", 4));
+  auto dest = env.rows("grow", {"v", "extra"});
   CHECK(dest.size() == 11);
   CHECK(std::count(dest.begin(), dest.end(), cell_int(100) + "|" + cell_real(2.5)) == 1);
   CHECK(std::count(dest.begin(), dest.end(), cell_int(3) + "|" + cell_null()) == 1);
@@ -487,14 +487,14 @@ TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; a final sync giv
   for (int64_t target : targets) {
     Daemon daemon(config, env.dir.file("daemon.log"));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (env.count("big") < target && std::chrono::steady_clock::now() < deadline)
+    while (env.destination.count("drd", "big") < target && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
     daemon.kill9();
-    killed_mid_sync += env.count("big") < 200000;
+    killed_mid_sync += env.destination.count("drd", "big") < 200000;
   }
   CHECK(killed_mid_sync >= 15);  // the kills really interrupted the sync, not an idle daemon
-  env.require_ok(env.sync_once("big", 1000));
+  env.destination.require_ok(env.sync_once("big", 1000));
   auto dest = destination_rows(env, "big");
   CHECK(dest.size() == 200000);
   CHECK(dest == source_rows(env, "big"));
@@ -531,7 +531,7 @@ TEST_CASE("one daemon runs a QuestDB and a Druid connector: both converge, /stat
   std::string config = env.write_config_with(questdb_connector + ",\n    " + env.connector_json("events", 100));
   Daemon daemon(config, env.dir.file("daemon.log"));
   INFO(daemon.log());
-  auto trades_rows = [&] { return env.table_rows("qdb", "trades", {"ts", "v", "s"}); };
+  auto trades_rows = [&] { return env.destination.rows("qdb", "trades", {"ts", "v", "s"}); };
   auto converged = [&] {
     return trades_rows() == trades && destination_rows(env, "events") == source_rows(env, "events");
   };

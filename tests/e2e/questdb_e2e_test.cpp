@@ -1,5 +1,6 @@
-// The tsyncd binary against the fake QuestDB over loopback HTTP, into SQLite: every guarantee of
-// architecture section 1, checked value by value.
+// The tsyncd binary against the fake QuestDB over loopback HTTP, into SQLite or (run as
+// e2e_questdb_postgres) a real PostgreSQL: every guarantee of architecture section 1, checked
+// value by value.
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -32,12 +33,15 @@ struct SimpleTable {
   std::string name;
   std::vector<std::pair<int64_t, std::string>> expected;  // (ts, canonical row)
 
+  static std::string canonical(int64_t ts, int64_t v, const std::string& s) {
+    return cell_text(format_iso_time(ts, TimeUnit::us)) + "|" + cell_int(v) + "|" + cell_text(s);
+  }
   void add(int64_t ts, int64_t v, const std::string& s) { add_many({{ts, v, s}}); }
   void add_many(const std::vector<std::tuple<int64_t, int64_t, std::string>>& rows) {
     std::vector<CellRow> cells;
     for (auto& [ts, v, s] : rows) {
       cells.push_back({Cell(ts), Cell(v), Cell(s)});
-      expected.push_back({ts, cell_text(format_iso_time(ts, TimeUnit::us)) + "|" + cell_int(v) + "|" + cell_text(s)});
+      expected.push_back({ts, canonical(ts, v, s)});
     }
     REQUIRE(fake.insert(name, cells).ok());
   }
@@ -51,15 +55,8 @@ struct SimpleTable {
     std::sort(out.begin(), out.end());
     return out;
   }
-  std::vector<std::string> destination(const QuestDbEnv& env) const {
-    return sqlite_rows(env.dest_path, "qdb__" + name, {"ts", "v", "s"});
-  }
+  std::vector<std::string> destination(const QuestDbEnv& env) const { return env.rows(name, {"ts", "v", "s"}); }
 };
-
-void require_ok(const CommandResult& r) {
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
-}
 
 }  // namespace
 
@@ -72,7 +69,7 @@ TEST_CASE("25,000 rows sharing one timestamp with batch_size 1000 arrive exactly
   for (int i = 0; i < 25000; ++i) rows.emplace_back(kT0, i, "tie " + std::to_string(i % 7));
   t.add_many(rows);
   t.add(kT0 + 1, -2, "after");
-  require_ok(env.sync_once("ties", 1000));
+  env.destination.require_ok(env.sync_once("ties", 1000));
   CHECK(t.destination(env) == t.rows());
   CHECK(t.destination(env).size() == 25002);
 }
@@ -85,10 +82,19 @@ TEST_CASE("ties straddling every page boundary, and identical rows kept as many 
   for (int g = 0; g < 400; ++g)
     for (int i = 0; i < 7; ++i) rows.emplace_back(kT0 + g * 1000000LL, g % 3, "same");  // identical within a group
   t.add_many(rows);
-  require_ok(env.sync_once("groups", 10));
+  // The seven identical rows of a group are told apart only by _tsync_dup 0..6.
+  std::vector<std::string> keys;
+  for (int g = 0; g < 400; ++g)
+    for (int dup = 0; dup < 7; ++dup)
+      keys.push_back(cell_text(format_iso_time(kT0 + g * 1000000LL, TimeUnit::us)) + "|" + cell_int(dup));
+  std::sort(keys.begin(), keys.end());
+
+  env.destination.require_ok(env.sync_once("groups", 10));
   CHECK(t.destination(env) == t.rows());
-  require_ok(env.sync_once("groups", 10));  // a re-run re-reads the last group and must not duplicate it
+  CHECK(env.rows("groups", {"ts", "_tsync_dup"}) == keys);
+  env.destination.require_ok(env.sync_once("groups", 10));  // a re-run re-reads the last group and must not duplicate it
   CHECK(t.destination(env) == t.rows());
+  CHECK(env.rows("groups", {"ts", "_tsync_dup"}) == keys);
 }
 
 TEST_CASE("a second sync copies only new rows; a re-run creates no duplicates") {
@@ -96,11 +102,11 @@ TEST_CASE("a second sync copies only new rows; a re-run creates no duplicates") 
   create_simple(env.fake, "inc");
   SimpleTable t{env.fake, "inc", {}};
   for (int i = 0; i < 500; ++i) t.add(kT0 + i * 1000LL, i, "first");
-  require_ok(env.sync_once("inc", 100));
+  env.destination.require_ok(env.sync_once("inc", 100));
   CHECK(t.destination(env) == t.rows());
   for (int i = 500; i < 650; ++i) t.add(kT0 + i * 1000LL, i, "second");
   env.fake.clear_requests();
-  require_ok(env.sync_once("inc", 100));
+  env.destination.require_ok(env.sync_once("inc", 100));
   CHECK(t.destination(env) == t.rows());
   // Every page query of the second run starts at or after the last timestamp of the first.
   const std::string resume = "'" + format_iso_time(kT0 + 499 * 1000LL, TimeUnit::us) + "'";
@@ -113,7 +119,7 @@ TEST_CASE("a second sync copies only new rows; a re-run creates no duplicates") 
     CHECK(r.sql.substr(at + 3, resume.size()) >= resume);
   }
   CHECK(page_queries >= 2);
-  require_ok(env.sync_once("inc", 100));
+  env.destination.require_ok(env.sync_once("inc", 100));
   CHECK(t.destination(env) == t.rows());
 }
 
@@ -123,18 +129,18 @@ TEST_CASE("rows added and deleted inside lookback are reflected; resync catches 
   create_simple(env.fake, "late");
   SimpleTable t{env.fake, "late", {}};
   for (int i = 0; i < 100; ++i) t.add(kT0 + i * 1000000LL, i, "x");  // one row a second
-  require_ok(env.sync_once("late", 16));
+  env.destination.require_ok(env.sync_once("late", 16));
   t.add(kT0 + 95 * 1000000LL, 1000, "late inside lookback");
   t.remove(kT0 + 97 * 1000000LL, kT0 + 98 * 1000000LL);
   t.add(kT0 + 5 * 1000000LL, 2000, "late outside lookback");
-  require_ok(env.sync_once("late", 16));
+  env.destination.require_ok(env.sync_once("late", 16));
   auto dest = t.destination(env);
   auto expected = t.rows();
-  std::erase(expected, cell_text(format_iso_time(kT0 + 5 * 1000000LL, TimeUnit::us)) + "|" + cell_int(2000) + "|" +
-                           cell_text("late outside lookback"));
+  std::erase(expected, SimpleTable::canonical(kT0 + 5 * 1000000LL, 2000, "late outside lookback"));
+  REQUIRE(expected.size() == t.rows().size() - 1);
   CHECK(dest == expected);
   auto resync = run_tsyncd({"resync", "--config", env.config_path(), "--connector", "qdb", "--table", "late"});
-  require_ok(resync);
+  env.destination.require_ok(resync);
   CHECK(t.destination(env) == t.rows());
 }
 
@@ -150,7 +156,7 @@ TEST_CASE("broken responses QuestDB really sends are retried, never written") {
   env.fake.arm(Fault::truncate_after(200).matching("ORDER BY"));
   env.fake.arm(Fault::close_connection().matching("table_columns"));
   env.fake.arm(Fault::http_status(503).matching("count()"));
-  require_ok(env.sync_once("flaky", 50));
+  env.destination.require_ok(env.sync_once("flaky", 50));
   CHECK(env.fake.pending_faults() == 0);
   CHECK(t.destination(env) == t.rows());
   for (int i = 300; i < 400; ++i) t.add(kT0 + (i / 3) * 1000LL, i, "row " + std::to_string(i));
@@ -158,7 +164,7 @@ TEST_CASE("broken responses QuestDB really sends are retried, never written") {
   env.fake.arm(Fault::http_status(500).matching("ORDER BY"));
   env.fake.arm(Fault::too_many_requests(std::chrono::seconds(1)).matching("ORDER BY"));
   env.fake.arm(Fault::close_connection().matching("ORDER BY"));
-  require_ok(env.sync_once("flaky", 50));
+  env.destination.require_ok(env.sync_once("flaky", 50));
   CHECK(env.fake.pending_faults() == 0);  // every fault was really served
   CHECK(t.destination(env) == t.rows());
 }
@@ -171,7 +177,7 @@ TEST_CASE("a request that times out is retried") {
   for (int i = 0; i < 50; ++i) t.add(kT0 + i, i, "s");
   env.fake.arm(fakes::Fault::stall(std::chrono::milliseconds(2500)).matching("ORDER BY"));
   auto r = env.sync_once("slow", 20);
-  require_ok(r);
+  env.destination.require_ok(r);
   CHECK(t.destination(env) == t.rows());
 }
 
@@ -191,7 +197,7 @@ TEST_CASE("wrong credentials fail fast with a message naming the connector, neve
   CHECK(bad.output.find("401") != std::string::npos);
   CHECK(bad.output.find("wrong-secret-xyz") == std::string::npos);
   env.configuration_extra = R"(, "username": "admin", "password": "quest")";
-  require_ok(env.sync_once("secure", 10));
+  env.destination.require_ok(env.sync_once("secure", 10));
   CHECK(t.destination(env) == t.rows());
 }
 
@@ -200,11 +206,11 @@ TEST_CASE("a column added at the source appears in the destination") {
   create_simple(env.fake, "grow");
   SimpleTable t{env.fake, "grow", {}};
   for (int i = 0; i < 10; ++i) t.add(kT0 + i, i, "a");
-  require_ok(env.sync_once("grow", 4));
+  env.destination.require_ok(env.sync_once("grow", 4));
   REQUIRE(env.fake.add_column("grow", {"extra", "DOUBLE"}).ok());
   REQUIRE(env.fake.insert("grow", {{Cell(kT0 + 100), Cell(int64_t{100}), Cell("b"), Cell(2.5)}}).ok());
-  require_ok(env.sync_once("grow", 4));
-  auto rows = sqlite_rows(env.dest_path, "qdb__grow", {"v", "extra"});
+  env.destination.require_ok(env.sync_once("grow", 4));
+  auto rows = env.rows("grow", {"v", "extra"});
   CHECK(rows.size() == 11);
   CHECK(std::count(rows.begin(), rows.end(), cell_int(100) + "|" + cell_real(2.5)) == 1);
   CHECK(std::count(rows.begin(), rows.end(), cell_int(3) + "|" + cell_null()) == 1);
@@ -219,8 +225,8 @@ TEST_CASE("a table without a designated timestamp needs timestamp_column") {
   CHECK(r.output.find("timestamp_column") != std::string::npos);
   CHECK(r.output.find("nots") != std::string::npos);
   env.configuration_extra = R"(, "timestamp_column": "at")";
-  require_ok(env.sync_once("nots", 10));
-  auto rows = sqlite_rows(env.dest_path, "qdb__nots", {"k", "at"});
+  env.destination.require_ok(env.sync_once("nots", 10));
+  auto rows = env.rows("nots", {"k", "at"});
   CHECK(rows == std::vector<std::string>{cell_int(1) + "|" + cell_text(format_iso_time(kT0, TimeUnit::us)),
                                          cell_int(2) + "|" + cell_text(format_iso_time(kT0 - 5, TimeUnit::us))});
 }
@@ -248,14 +254,14 @@ TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; the end result e
     REQUIRE(eventually([&] { return http_post(env.status_port, "/tables/qdb/big/sync").status == 202; },
                        std::chrono::seconds(10)));
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (sqlite_count(env.dest_path, "qdb__big") < target && std::chrono::steady_clock::now() < deadline)
+    while (env.destination.count("qdb", "big") < target && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
-    killed_mid_sync += sqlite_count(env.dest_path, "qdb__big") < 200000;
+    killed_mid_sync += env.destination.count("qdb", "big") < 200000;
     daemon.kill9();
   }
   CHECK(killed_mid_sync >= 5);  // the kills really interrupted syncs (targets near the end may finish first)
-  require_ok(env.sync_once("big", 2000));
+  env.destination.require_ok(env.sync_once("big", 2000));
   auto dest = t.destination(env);
   CHECK(dest.size() == 200000);
   CHECK(dest == t.rows());
@@ -328,10 +334,11 @@ TEST_CASE("every QuestDB type, with NULLs, NaN/Infinity, extremes, unicode and f
   QuestDbEnv env;
   REQUIRE(env.fake.create_table(all_types_spec()).ok());
   REQUIRE(env.fake.insert("types", all_types_rows()).ok());
-  require_ok(env.sync_once("types", 3));
+  env.destination.require_ok(env.sync_once("types", 3));
 
-  const std::vector<std::string> columns = {"ts", "b",  "by",  "sh", "ch", "i",   "l",   "d",   "t",    "tn",   "f",  "db",
-                                            "st", "vc", "sy", "l256", "g", "u", "ip", "bin", "arr", "arr2", "dec"};
+  // DATE came in milliseconds: three fraction digits; the TIMESTAMP columns six.
+  const std::vector<PgColumn> columns = {"ts", "b",  "by", "sh",   "ch", "i", "l",  {"d", 3}, "t",   "tn",   "f",  "db",
+                                         "st", "vc", "sy", "l256", "g",  "u", "ip", "bin",    "arr", "arr2", "dec"};
   auto join = [](const std::vector<std::string>& cells) {
     std::string out;
     for (size_t i = 0; i < cells.size(); ++i) out += (i ? "|" : "") + cells[i];
@@ -367,16 +374,36 @@ TEST_CASE("every QuestDB type, with NULLs, NaN/Infinity, extremes, unicode and f
             cell_text("ünï \"cødé\" ✓ 日本語 😀 it's"),
             cell_text("line1\nline2\r\nTAB\there back\\slash </script> \x01\x1f end"), cell_text("sym with space ✓"), N,
             N, N, N, N, cell_text("[-0.0]"), N, cell_text("0.0001")}),
-      // SQLite stores a whole-number REAL as an integer on disk, so -0.0 reads back as 0.0 (README).
-      zeros("9999-12-31T23:59:59.999999Z", cell_real(0.0), cell_real(0.0)),
+      // -0.0: SQLite reads it back as 0.0, PostgreSQL keeps the sign (README "Types"). An array
+      // element keeps it in both: arrays are the JSON text QuestDB sent.
+      zeros("9999-12-31T23:59:59.999999Z", env.destination.real_cell(-0.0), env.destination.real_cell(-0.0)),
       zeros("9999-12-31T23:59:59.999999Z", N, cell_real(5e-324)),
       zeros("9999-12-31T23:59:59.999999Z", N, N),
   };
   std::sort(expected.begin(), expected.end());
-  auto actual = sqlite_rows(env.dest_path, "qdb__types", columns);
+  auto actual = env.rows("types", columns);
   REQUIRE(actual.size() == expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     CAPTURE(i);
     CHECK(actual[i] == expected[i]);
   }
+}
+
+TEST_CASE("array elements arrive as the exact text QuestDB sent, every double bit for bit") {
+  QuestDbEnv env;
+  REQUIRE(env.fake.create_table({"arrays", {{"ts", "TIMESTAMP"}, {"a", "DOUBLE[]"}, {"m", "DOUBLE[][]"}}, "ts"}).ok());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Values whose decimal text a JSON re-encoding would change (exponents, 17 significant digits,
+  // subnormals): PostgreSQL's jsonb would, which is why arrays are json there.
+  const std::vector<double> tricky = {1e-7,    0.1,     1.0 / 3.0, 5e-324, -2.2250738585072014e-308,
+                                      1.7976931348623157e308, 123456789012345678.0, -1e22, nan, 4.35};
+  fakes::DoubleArray matrix{{2, 3}, {1e300, -1e-300, 0.30000000000000004, 2.0, 1e16, nan}};
+  REQUIRE(env.fake.insert("arrays", {{Cell(kT0), Cell::array(tricky), Cell::array(matrix)}}).ok());
+  env.destination.require_ok(env.sync_once("arrays", 10));
+  // Java's double rendering (shared/apis/questdb.md), a non-finite element as null.
+  const std::string a =
+      "[1.0E-7,0.1,0.3333333333333333,5.0E-324,-2.2250738585072014E-308,1.7976931348623157E308,"
+      "1.2345678901234568E17,-1.0E22,null,4.35]";
+  const std::string m = "[[1.0E300,-1.0E-300,0.30000000000000004],[2.0,1.0E16,null]]";
+  CHECK(env.rows("arrays", {"a", "m"}) == std::vector<std::string>{cell_text(a) + "|" + cell_text(m)});
 }

@@ -1,0 +1,55 @@
+#include "e2e/test_destination.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace tsyncd::e2e {
+
+TestDestination::TestDestination(const TempDir& dir) : sqlite_path_(dir.file("dest.db")) {
+  const char* chosen = std::getenv("TSYNCD_E2E_DESTINATION");
+  const std::string kind = chosen == nullptr ? "sqlite" : chosen;
+  if (kind == "sqlite") return;
+  REQUIRE_MESSAGE(kind == "postgres", "TSYNCD_E2E_DESTINATION must be sqlite or postgres, not " << kind);
+  Result<PgDestination> created = PgDestination::create(dir);
+  REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));
+  postgres_ = std::move(*created);
+}
+
+std::string TestDestination::config_json() const {
+  if (postgres_) return postgres_->config_json();
+  return R"({"type": "sqlite", "path": )" + json_quote(sqlite_path_) + "}";
+}
+
+std::vector<std::string> TestDestination::rows(const std::string& connector, const std::string& table,
+                                               const std::vector<PgColumn>& columns) const {
+  if (!postgres_) {
+    std::vector<std::string> names;
+    for (const PgColumn& column : columns) names.push_back(column.name);
+    return sqlite_rows(sqlite_path_, connector + "__" + table, names);
+  }
+  Result<std::vector<std::string>> rows = postgres_->rows(connector, table, columns);
+  REQUIRE_MESSAGE(rows.ok(), (rows.ok() ? "" : rows.error().message));
+  return *rows;
+}
+
+int64_t TestDestination::count(const std::string& connector, const std::string& table) const {
+  if (!postgres_) return sqlite_count(sqlite_path_, connector + "__" + table);
+  Result<int64_t> count = postgres_->count(connector, table);
+  return count.ok() ? *count : -1;
+}
+
+std::string TestDestination::real_cell(double value) const {
+  if (postgres_) return cell_real(value);
+  if (std::isnan(value)) return cell_text("NaN");
+  return cell_real(value == 0 ? 0.0 : value);
+}
+
+void TestDestination::require_ok(const CommandResult& result) const {
+  INFO(result.output);
+  if (postgres_) CHECK(result.output.find(postgres_->password()) == std::string::npos);
+  REQUIRE(result.exit_code == 0);
+}
+
+}  // namespace tsyncd::e2e

@@ -1,0 +1,49 @@
+// The destination an end-to-end case writes to.
+//
+// Every end-to-end suite runs twice (tests/e2e/meson.build): into an SQLite file, and, with
+// TSYNCD_E2E_DESTINATION=postgres, into a fresh database on a real PostgreSQL server
+// (pg_destination.h). Both are read back in the same canonical cells (harness.h, pg_rows.h), so
+// each case states its expectations once; real_cell() is the one place where the two differ.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "e2e/harness.h"
+#include "e2e/pg_destination.h"
+
+namespace tsyncd::e2e {
+
+class TestDestination {
+ public:
+  // Reads TSYNCD_E2E_DESTINATION ("sqlite" when unset); the SQLite file or the PostgreSQL password
+  // file goes into `dir`. Fails the running case when PostgreSQL cannot be set up.
+  explicit TestDestination(const TempDir& dir);
+
+  bool is_postgres() const { return postgres_.has_value(); }
+  // The "destination" object of a tsyncd config.
+  std::string config_json() const;
+
+  // The table tsyncd wrote for a connector's source table ("<connector>__<table>" in SQLite,
+  // "<connector>"."<table>" in PostgreSQL), in canonical cells, sorted; no rows while it does not
+  // exist. A timestamp column names the fraction digits of its source (PgColumn).
+  std::vector<std::string> rows(const std::string& connector, const std::string& table,
+                                const std::vector<PgColumn>& columns) const;
+  // Its row count (0 while it does not exist, -1 when PostgreSQL cannot be read).
+  int64_t count(const std::string& connector, const std::string& table) const;
+
+  // A float32/float64 value as the destination holds it: PostgreSQL's real and double precision
+  // keep NaN and the sign of -0.0; SQLite stores NaN as the text 'NaN' and reads -0.0 back as
+  // 0.0 (README "Types").
+  std::string real_cell(double value) const;
+
+  // Fails the case when tsyncd failed or its output shows the PostgreSQL password.
+  void require_ok(const CommandResult& result) const;
+
+ private:
+  std::string sqlite_path_;
+  std::optional<PgDestination> postgres_;
+};
+
+}  // namespace tsyncd::e2e
