@@ -35,6 +35,7 @@ done
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 [[ -n $pg_bin && -x $pg_bin/initdb ]] || die "initdb not found under /usr/lib/postgresql/*/bin (apt-get install postgresql)"
 command -v psql >/dev/null || die "psql is needed (apt-get install postgresql-client)"
+[[ -x /usr/bin/time ]] || die "GNU time is needed for tsyncd's CPU time and peak RSS (apt-get install time)"
 [[ $FSYNC == on || $FSYNC == off ]] || die "FSYNC must be on or off"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tsyncd-pgbench.XXXXXX")
@@ -61,6 +62,19 @@ stop_all() {
 trap stop_all EXIT
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# CPU seconds the whole server has used so far: the postmaster with its reaped children (every
+# backend that has exited) plus its live children.
+server_cpu() {
+  local postmaster
+  postmaster=$(head -n1 "$work/pg/data/postmaster.pid")
+  {
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$postmaster/stat"
+    for child in $(cat "/proc/$postmaster/task/$postmaster/children" 2>/dev/null); do
+      awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$child/stat" 2>/dev/null || true
+    done
+  } | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%.2f", t / hz }'
+}
+cpu_delta() { awk -v a="$1" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }'; }
 seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
 smallest() {
   local -a v=("$@")
@@ -116,17 +130,20 @@ cat >"$work/tsyncd.json" <<EOF
 EOF
 
 # --- (c) tsyncd, then (r) raw COPY of the same rows, REPEAT rounds ----------------------------------
-all_c=() all_cpu_c=() all_r1=() all_r2=() loads=()
+all_c=() all_cpu_c=() all_server_c=() all_r1=() all_r2=() all_server_r2=() loads=()
 peak_rss_kib=0
 for ((round = 1; round <= REPEAT; round++)); do
   loads+=("$(load1)")
   echo "round $round/$REPEAT: (c) tsyncd sync --once into PostgreSQL..." >&2
   fresh_database synced
   rm -f "$work"/state.db*
+  cpu0=$(server_cpu)
   t0=$EPOCHREALTIME
   /usr/bin/time -v -o "$work/time.txt" "$TSYNCD" sync --once --config "$work/tsyncd.json" >"$work/sync.log" 2>&1 ||
     die "tsyncd sync --once failed: $(tail -n 20 "$work/sync.log")"
   all_c+=("$(seconds_since "$t0")")
+  sleep 0.5  # until the backend has exited and been reaped
+  all_server_c+=("$(cpu_delta "$cpu0")")
   all_cpu_c+=("$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$work/time.txt")")
   rss_kib=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time.txt")
   ((rss_kib > peak_rss_kib)) && peak_rss_kib=$rss_kib
@@ -151,9 +168,12 @@ for ((round = 1; round <= REPEAT; round++)); do
   t0=$EPOCHREALTIME
   sql raw "COPY plain FROM '$work/pg/rows.copy'"
   all_r1+=("$(seconds_since "$t0")")
+  cpu0=$(server_cpu)
   t0=$EPOCHREALTIME
   sql raw "COPY keyed FROM '$work/pg/rows.copy'"
   all_r2+=("$(seconds_since "$t0")")
+  sleep 0.5
+  all_server_r2+=("$(cpu_delta "$cpu0")")
   for table in plain keyed; do
     copied=$(sql raw "SELECT count(*) FROM $table")
     ((copied == ROWS)) || die "raw COPY into $table holds $copied rows, expected $ROWS"
@@ -168,8 +188,8 @@ cat <<EOF
 
 tsyncd -> PostgreSQL benchmark: $ROWS rows, page size $PAGE_SIZE, fsync $FSYNC, best of $REPEAT
 load average (1 min) at each round: ${loads[*]}
-(c)  tsyncd sync --once    ${secs_c} s  $(rate "$secs_c") rows/s  cpu ${all_cpu_c[best_c]} s  peak RSS $((peak_rss_kib / 1024)) MiB   all: ${all_c[*]}
+(c)  tsyncd sync --once    ${secs_c} s  $(rate "$secs_c") rows/s  cpu ${all_cpu_c[best_c]} s, server cpu ${all_server_c[best_c]} s  peak RSS $((peak_rss_kib / 1024)) MiB   all: ${all_c[*]}
 (r1) COPY, plain table     ${secs_r1} s  $(rate "$secs_r1") rows/s   all: ${all_r1[*]}
-(r2) COPY, tsyncd's key    ${secs_r2} s  $(rate "$secs_r2") rows/s   all: ${all_r2[*]}
+(r2) COPY, tsyncd's key    ${secs_r2} s  $(rate "$secs_r2") rows/s  server cpu ${all_server_r2[best_r2]} s   all: ${all_r2[*]}
 ratio c / r2               $(awk -v c="$secs_c" -v r="$secs_r2" 'BEGIN { printf "%.2f", c / r }')
 EOF
