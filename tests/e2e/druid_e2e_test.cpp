@@ -42,7 +42,8 @@ std::string encode(const DruidEnv& env, const DruidColumn& column, const Value& 
   if (std::holds_alternative<std::monostate>(v)) return cell_null();
   if (column.native_type == "LONG") return cell_int(std::get<int64_t>(v));
   if (column.native_type == "DOUBLE") return env.destination.real_cell(std::get<double>(v));
-  if (column.native_type == "FLOAT") return env.destination.real_cell(static_cast<double>(static_cast<float>(std::get<double>(v))));
+  if (column.native_type == "FLOAT")
+    return env.destination.real_cell(static_cast<double>(static_cast<float>(std::get<double>(v))));
   return cell_text(std::get<std::string>(v));
 }
 
@@ -196,7 +197,7 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
   };
   const std::string N = cell_null();
   auto t = cell_text;
-  auto real = [&](double d) { return env.destination.real_cell(d); };
+  auto float_cell = [&](double d) { return env.destination.real_cell(d); };
   std::vector<std::string> expected = {
       join({t("2024-01-01T00:00:00.000Z"), t("hello"), t("single"), cell_int(42),
             cell_real(static_cast<double>(0.1f)), cell_real(0.1), t(R"(["a",null,"b"])"),
@@ -205,16 +206,16 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
       join({t("2024-01-01T00:00:00.002Z"), t(""), t(R"(["x","y"])"), cell_int(lmax),
             cell_real(static_cast<double>(std::numeric_limits<float>::max())), cell_real(1.7976931348623157e308),
             t("[]"), t("[]"), t("{}"), t(R"("")")}),
-      join({t("2024-01-01T00:00:00.003Z"), t(wild), t(R"(["",null,"ü"])"), cell_int(lmin), real(nan), real(nan),
-            t(R"(["ünï","\"q\"","line\n"])"), t("[null]"), t(R"("just a string")"), N}),
+      join({t("2024-01-01T00:00:00.003Z"), t(wild), t(R"(["",null,"ü"])"), cell_int(lmin), float_cell(nan),
+            float_cell(nan), t(R"(["ünï","\"q\"","line\n"])"), t("[null]"), t(R"("just a string")"), N}),
       join({t("2024-01-01T00:00:00.004Z"), t(" "), t("[]"), cell_int(0), cell_real(inf), cell_real(-inf), N, N,
             t("[1,2.5,\"z\"]"), N}),
       join({t("2024-01-01T00:00:00.005Z"), t("null"), N, cell_int(-1), cell_real(-inf), cell_real(inf), N, N,
             t("null"), N}),
       // -0.0: SQLite reads it back as 0.0, PostgreSQL keeps the sign (README "Types").
-      join({t("2024-01-01T00:00:00.006Z"), N, N, N, real(-0.0), cell_real(5e-324), N, N, N, N}),
+      join({t("2024-01-01T00:00:00.006Z"), N, N, N, float_cell(-0.0), cell_real(5e-324), N, N, N, N}),
       join({t("2024-01-01T00:00:00.007Z"), N, N, N, cell_real(static_cast<double>(1.401298464324817e-45f)),
-            real(-0.0), N, N, N, N}),
+            float_cell(-0.0), N, N, N, N}),
       // A FLOAT holds float32: 16777217 is not representable and Druid sends 1.6777216E7.
       join({t("2024-01-01T00:00:00.007Z"), N, N, N, cell_real(16777216.0), cell_real(0.30000000000000004), N, N, N,
             N}),
