@@ -46,4 +46,8 @@ Result<int64_t> PgDestination::count(const std::string& schema, const std::strin
   return pg_count(dsn_, password(), schema, table);
 }
 
+Status PgDestination::crash_server() const { return shared_server().server.crash(); }
+
+Status PgDestination::restart_server() const { return shared_server().server.restart(); }
+
 }  // namespace tsyncd::e2e

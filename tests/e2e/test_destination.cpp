@@ -1,6 +1,7 @@
 #include "e2e/test_destination.h"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -50,6 +51,34 @@ void TestDestination::require_ok(const CommandResult& result) const {
   INFO(result.output);
   if (postgres_) CHECK(result.output.find(postgres_->password()) == std::string::npos);
   REQUIRE(result.exit_code == 0);
+}
+
+void TestDestination::SqliteCloser::operator()(sqlite3* db) const { sqlite3_close(db); }
+
+void TestDestination::take_down() {
+  if (postgres_) {
+    Status crashed = postgres_->crash_server();
+    REQUIRE_MESSAGE(crashed.ok(), (crashed.ok() ? "" : crashed.error().message));
+    return;
+  }
+  sqlite3* db = nullptr;
+  const int opened = sqlite3_open_v2(sqlite_path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+  sqlite_lock_.reset(db);
+  REQUIRE_MESSAGE(opened == SQLITE_OK, "open " << sqlite_path_ << ": " << sqlite3_errmsg(db));
+  sqlite3_busy_timeout(db, 10000);
+  REQUIRE_MESSAGE(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK,
+                  "lock " << sqlite_path_ << ": " << sqlite3_errmsg(db));
+}
+
+void TestDestination::bring_back() {
+  if (postgres_) {
+    Status restarted = postgres_->restart_server();
+    REQUIRE_MESSAGE(restarted.ok(), (restarted.ok() ? "" : restarted.error().message));
+    return;
+  }
+  REQUIRE(sqlite_lock_ != nullptr);
+  REQUIRE(sqlite3_exec(sqlite_lock_.get(), "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite_lock_.reset();
 }
 
 }  // namespace tsyncd::e2e

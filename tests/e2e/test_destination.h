@@ -6,12 +6,15 @@
 // each case states its expectations once; real_cell() is the one place where the two differ.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "e2e/harness.h"
 #include "e2e/pg_destination.h"
+
+struct sqlite3;
 
 namespace tsyncd::e2e {
 
@@ -41,9 +44,20 @@ class TestDestination {
   // Fails the case when tsyncd failed or its output shows the PostgreSQL password.
   void require_ok(const CommandResult& result) const;
 
+  // An outage of the destination, until bring_back(): PostgreSQL crashes (every connection drops,
+  // open transactions are lost, nothing answers); the SQLite file is locked by another writer
+  // (tsyncd's writes wait for it, up to their busy timeout).
+  void take_down();
+  void bring_back();
+
  private:
+  struct SqliteCloser {
+    void operator()(sqlite3* db) const;
+  };
+
   std::string sqlite_path_;
   std::optional<PgDestination> postgres_;
+  std::unique_ptr<sqlite3, SqliteCloser> sqlite_lock_;  // holds BEGIN EXCLUSIVE while taken down
 };
 
 }  // namespace tsyncd::e2e

@@ -150,7 +150,9 @@ Result<int> PgServer::start() {
 }
 
 Status PgServer::write_config() {
-  // Appended settings override initdb's defaults (the last occurrence wins).
+  // Appended settings override initdb's defaults (the last occurrence wins). Test data is
+  // disposable, hence no fsync. synchronous_commit = off is also the setting tsyncd must defend
+  // against (a crash would lose acknowledged commits): the e2e outage case crashes this server.
   std::ofstream conf(dir_ + "/data/postgresql.conf", std::ios::app);
   conf << "\n# tsyncd test cluster\n"
        << "listen_addresses = '127.0.0.1'\n"
@@ -226,6 +228,22 @@ std::string PgServer::log_tail() const {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   constexpr size_t kTail = 3000;
   return text.size() > kTail ? text.substr(text.size() - kTail) : text;
+}
+
+Status PgServer::crash() {
+  if (!running_) return failure("crash(): the server is not running");
+  Status stopped = run_tool({bin_dir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"});
+  if (stopped) running_ = false;
+  return stopped;
+}
+
+Status PgServer::restart() {
+  if (running_ || dir_.empty()) return failure("restart(): the server was not crashed");
+  Status started =
+      run_tool({bin_dir_ + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/log", "-w", "-t", "60", "start"});
+  if (!started) return failure("restart failed\n" + log_tail());
+  running_ = true;
+  return ok_status();
 }
 
 void PgServer::stop() {

@@ -28,6 +28,12 @@ class PgServer {
   // The error says why the server could not start (with the tail of its log).
   Result<int> start();
 
+  // A server crash: every server process stops at once (pg_ctl -m immediate), open transactions
+  // are lost, and the next start runs crash recovery. Clients see their connections drop.
+  Status crash();
+  // Starts the server again after crash(), on the same port and data directory.
+  Status restart();
+
   // Creates another (empty) database on the running server.
   Status create_database(const std::string& name);
 

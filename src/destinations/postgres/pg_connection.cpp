@@ -43,6 +43,22 @@ Status PgConnection::connect() {
     return make_error(ErrorKind::destination,
                       "postgres: cannot connect: " + scrub(one_line(PQerrorMessage(conn_))));
   PQsetNoticeProcessor(conn_, log_notice, nullptr);
+  return require_durable_commits();
+}
+
+Status PgConnection::require_durable_commits() {
+  // tsyncd records a page as written (its cursor, in the state file) as soon as COMMIT returns.
+  // With synchronous_commit = off, a server or role default some choose for speed, a server
+  // crash loses the last acknowledged transactions: their rows would be missing behind the
+  // cursor for good. So this session waits for the local WAL flush; a stricter setting (on,
+  // remote_write, remote_apply) is kept as it is.
+  Result<PgResult> setting = exec("SHOW synchronous_commit");
+  if (!setting) return setting.error();
+  const std::string value = PQgetvalue(setting->get(), 0, 0);
+  if (value != "off") return ok_status();
+  if (Result<PgResult> raised = exec("SET synchronous_commit = local"); !raised) return raised.error();
+  spdlog::info("postgres destination: synchronous_commit is off on the server; tsyncd's sessions use "
+               "'local' so that a commit survives a server crash");
   return ok_status();
 }
 

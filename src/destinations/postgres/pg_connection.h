@@ -26,7 +26,8 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Opens the connection, or opens a fresh one in place of a broken one.
+  // Opens the connection, or opens a fresh one in place of a broken one. Every COMMIT on it is
+  // durable when it returns (require_durable_commits).
   Status connect();
   // No usable connection: never opened, or libpq noticed that the server went away.
   bool broken() const;
@@ -47,6 +48,7 @@ class PgConnection {
   void copy_abort(const std::string& reason);
 
  private:
+  Status require_durable_commits();
   Error error_from(const PGresult* result) const;
   std::string scrub(std::string message) const;
   Status drain_copy_results();
