@@ -1,13 +1,14 @@
 // destinations: where synced rows land (an SQLite file or a PostgreSQL database).
 //
-// A Destination object is one connection, used by one thread at a time; the scheduler opens one
-// per worker. Every destination table has the user's columns under their source names plus
+// A Destination object is one connection, used by one thread at a time; table runs take one from
+// a DestinationPool and give it back, so each worker keeps its connection from run to run. Every destination table has the user's columns under their source names plus
 //   _tsync_ts (native integer time), _tsync_key (64-bit row key), _tsync_dup (duplicate index),
 //   _tsync_synced_at (when the row was written, not part of the key)
 // with PRIMARY KEY (_tsync_ts, _tsync_key, _tsync_dup). Names are quoted, never sanitized.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,25 @@ class Destination {
 };
 
 Result<std::unique_ptr<Destination>> open_destination(const DestinationOptions& options);
+
+// Opened destinations kept between table runs. Opening a PostgreSQL connection costs round trips
+// and authentication (and TLS); a run takes an idle one instead and gives it back when it ends,
+// so there are never more connections than the most runs that ran at once. Any thread.
+class DestinationPool {
+ public:
+  explicit DestinationPool(DestinationOptions options) : options_(std::move(options)) {}
+
+  // An idle destination, or a newly opened one.
+  Result<std::unique_ptr<Destination>> take();
+  // Keeps `destination` for a later take(), or closes it when `reuse` is false (after a
+  // destination error: the next run starts on a fresh connection, whatever went wrong).
+  void give_back(std::unique_ptr<Destination> destination, bool reuse);
+
+ private:
+  const DestinationOptions options_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Destination>> idle_;
+};
 
 // The destination column type names for a source column (the README's mapping table is generated
 // from these and tested against them).

@@ -11,4 +11,22 @@ Result<std::unique_ptr<Destination>> open_destination(const DestinationOptions& 
                                            "' (expected sqlite or postgres)");
 }
 
+Result<std::unique_ptr<Destination>> DestinationPool::take() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      std::unique_ptr<Destination> destination = std::move(idle_.back());
+      idle_.pop_back();
+      return destination;
+    }
+  }
+  return open_destination(options_);  // outside the lock: connecting may take a while
+}
+
+void DestinationPool::give_back(std::unique_ptr<Destination> destination, bool reuse) {
+  if (!reuse || destination == nullptr) return;
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(destination));
+}
+
 }  // namespace tsyncd

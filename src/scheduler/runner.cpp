@@ -44,7 +44,7 @@ DestinationOptions destination_options(const DestinationConfig& d) {
 }
 
 Result<SyncOutcome> run_table(const ConnectorConfig& connector, const std::string& table, StateStore& state,
-                              const DestinationOptions& destination, const std::optional<ResyncRange>& resync,
+                              DestinationPool& destinations, const std::optional<ResyncRange>& resync,
                               std::stop_token stop, const ProgressFn& progress) {
   const auto started = std::chrono::steady_clock::now();
   RunRecord run;
@@ -56,10 +56,12 @@ Result<SyncOutcome> run_table(const ConnectorConfig& connector, const std::strin
   Result<SyncOutcome> result = [&]() -> Result<SyncOutcome> {
     auto source = make_source(source_options(connector));
     if (!source) return source.error();
-    auto dest = open_destination(destination);
+    auto dest = destinations.take();
     if (!dest) return dest.error();
     SyncJob job{**source, **dest, state, TableRef{connector.name, table}, sync_settings(connector), resync};
-    return run_sync(job, stop, progress);
+    Result<SyncOutcome> outcome = run_sync(job, stop, progress);
+    destinations.give_back(std::move(*dest), outcome.ok() || outcome.error().kind != ErrorKind::destination);
+    return outcome;
   }();
 
   run.finished_at_ms = now_in(TimeUnit::ms);

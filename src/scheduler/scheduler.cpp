@@ -44,7 +44,7 @@ struct Scheduler::Table {
 };
 
 Scheduler::Scheduler(asio::io_context& io, StateStore& state, DestinationOptions destination)
-    : io_(io), state_(state), destination_(std::move(destination)), random_(std::random_device{}()),
+    : io_(io), state_(state), destinations_(std::move(destination)), random_(std::random_device{}()),
       started_ms_(unix_ms()) {
   publish();
 }
@@ -199,7 +199,7 @@ void Scheduler::start(Table& table) {
     };
     Result<SyncOutcome> result = make_error(ErrorKind::internal, "sync did not run");
     try {
-      result = run_table(connector, key.second, state_, destination_, resync, stop, progress);
+      result = run_table(connector, key.second, state_, destinations_, resync, stop, progress);
     } catch (const std::exception& e) {
       result = make_error(ErrorKind::internal, std::string("unexpected exception: ") + e.what());
     }

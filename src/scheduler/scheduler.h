@@ -28,10 +28,10 @@ SourceOptions source_options(const ConnectorConfig& connector);
 SyncSettings sync_settings(const ConnectorConfig& connector);
 DestinationOptions destination_options(const DestinationConfig& destination);
 
-// Runs one table once on the calling thread (a worker, or `tsyncd sync --once`): opens a source
-// and a destination connection, syncs, records the run in the state store, logs the outcome.
+// Runs one table once on the calling thread (a worker, or `tsyncd sync --once`): opens a source,
+// takes a destination from the pool, syncs, records the run in the state store, logs the outcome.
 Result<SyncOutcome> run_table(const ConnectorConfig& connector, const std::string& table, StateStore& state,
-                              const DestinationOptions& destination, const std::optional<ResyncRange>& resync,
+                              DestinationPool& destinations, const std::optional<ResyncRange>& resync,
                               std::stop_token stop, const ProgressFn& progress = {});
 
 class Scheduler {
@@ -75,7 +75,7 @@ class Scheduler {
 
   asio::io_context& io_;
   StateStore& state_;
-  DestinationOptions destination_;
+  DestinationPool destinations_;
   int max_parallel_ = 1;
   int running_ = 0;
   bool shutting_down_ = false;

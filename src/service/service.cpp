@@ -227,10 +227,11 @@ int run_tables(const CommandOptions& options, bool resync) {
   if (resync) range = ResyncRange{options.from_iso, options.to_iso};
   int failures = 0;
   std::stop_source never;
+  DestinationPool destinations(destination_options(config->destination));  // one connection for every table
   for (const auto& c : config->connectors) {
     for (const auto& table : c.tables) {
       if (!selected(options, c, table)) continue;
-      auto result = run_table(c, table, *state, destination_options(config->destination), range, never.get_token());
+      auto result = run_table(c, table, *state, destinations, range, never.get_token());
       if (result) {
         std::printf("%s/%s: ok, %lld rows written%s\n", c.name.c_str(), table.c_str(),
                     static_cast<long long>(result->rows_written),

@@ -520,3 +520,45 @@ TEST_CASE("an unusable path is a destination error naming it") {
   CHECK(dest.error().kind == ErrorKind::destination);
   CHECK(dest.error().message.find(options.path) != std::string::npos);
 }
+
+TEST_CASE("the destination pool hands an idle destination back out and opens one only when none is idle") {
+  TempDir dir;
+  DestinationOptions options;
+  options.path = dir.file("dest.db");
+  DestinationPool pool(options);
+  auto first = pool.take();
+  auto second = pool.take();  // the first is in use: a second one is opened
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  Destination* first_raw = first->get();
+  Destination* second_raw = second->get();
+  CHECK(first_raw != second_raw);
+
+  pool.give_back(std::move(*first), true);
+  auto again = pool.take();
+  REQUIRE(again.ok());
+  CHECK(again->get() == first_raw);  // reused, not reopened
+
+  // Not reused after a destination error: the next take() opens a fresh one.
+  pool.give_back(std::move(*second), false);
+  auto fresh = pool.take();
+  REQUIRE(fresh.ok());
+  CHECK(fresh->get() != first_raw);
+  CHECK(*fresh != nullptr);
+
+  // A reused destination still writes.
+  const TableRef ref{"c", "t"};
+  TableInfo info = simple_info();
+  REQUIRE((*again)->ensure_table(ref, info).ok());
+  REQUIRE((*again)->replace_range(ref, info, {0, 1, false}, {simple_row(0, 7)}).ok());
+  CHECK(count(options.path, "c__t") == 1);
+}
+
+TEST_CASE("a pool for a destination that cannot open gives the error on take()") {
+  DestinationOptions options;
+  options.path = "/nonexistent-dir/for/tsyncd/dest.db";
+  DestinationPool pool(options);
+  auto dest = pool.take();
+  REQUIRE_FALSE(dest.ok());
+  CHECK(dest.error().message.find(options.path) != std::string::npos);
+}

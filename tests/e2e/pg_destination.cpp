@@ -46,6 +46,12 @@ Result<int64_t> PgDestination::count(const std::string& schema, const std::strin
   return pg_count(dsn_, password(), schema, table);
 }
 
+Result<std::vector<std::string>> PgDestination::tsyncd_backends() const {
+  return pg_values(dsn_, password(),
+                   "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                   " AND application_name = 'tsyncd' ORDER BY pid");
+}
+
 Status PgDestination::crash_server() const { return shared_server().server.crash(); }
 
 Status PgDestination::restart_server() const { return shared_server().server.restart(); }

@@ -30,6 +30,10 @@ class PgDestination {
                                         const std::vector<PgColumn>& columns) const;
   Result<int64_t> count(const std::string& schema, const std::string& table) const;
 
+  // The server process ids of tsyncd's open connections to this database (application_name
+  // "tsyncd"), sorted.
+  Result<std::vector<std::string>> tsyncd_backends() const;
+
   // The shared server crashes (PgServer::crash) and comes back (PgServer::restart).
   Status crash_server() const;
   Status restart_server() const;

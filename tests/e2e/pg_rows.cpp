@@ -102,6 +102,18 @@ Result<int64_t> pg_count(const std::string& dsn, const std::string& password, co
   return static_cast<int64_t>(std::stoll(PQgetvalue(count.get(), 0, 0)));
 }
 
+Result<std::vector<std::string>> pg_values(const std::string& dsn, const std::string& password,
+                                           const std::string& sql) {
+  Connection conn = connect(dsn, password);
+  if (PQstatus(conn.get()) != CONNECTION_OK) return failure("connect to run " + sql, PQerrorMessage(conn.get()));
+  QueryResult result(PQexec(conn.get(), sql.c_str()), &PQclear);
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) return failure(sql, PQresultErrorMessage(result.get()));
+  std::vector<std::string> values;
+  for (int r = 0; r < PQntuples(result.get()); ++r)
+    values.push_back(PQgetisnull(result.get(), r, 0) ? "null" : PQgetvalue(result.get(), r, 0));
+  return values;
+}
+
 Result<std::vector<std::string>> pg_rows(const std::string& dsn, const std::string& password,
                                          const std::string& schema, const std::string& table,
                                          const std::vector<PgColumn>& columns) {

@@ -43,4 +43,7 @@ Result<std::vector<std::string>> pg_rows(const std::string& dsn, const std::stri
 Result<int64_t> pg_count(const std::string& dsn, const std::string& password, const std::string& schema,
                          const std::string& table);
 
+// The first column of every row `sql` returns, as the server's text (NULL as "null").
+Result<std::vector<std::string>> pg_values(const std::string& dsn, const std::string& password, const std::string& sql);
+
 }  // namespace tsyncd::e2e

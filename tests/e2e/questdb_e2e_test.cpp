@@ -312,6 +312,18 @@ TEST_CASE("the daemon: status, health, metrics, trigger, reload and SIGTERM") {
   Daemon daemon(config, env.dir.file("daemon.log"));
   INFO(daemon.log());
   REQUIRE(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(20)));
+  // PostgreSQL: the worker keeps its connection from run to run (one run a second here).
+  std::vector<std::string> backends;
+  auto tsyncd_backends = [&] {
+    auto pids = env.destination.postgres()->tsyncd_backends();
+    REQUIRE_MESSAGE(pids.ok(), (pids.ok() ? "" : pids.error().message));
+    return *pids;
+  };
+  if (env.destination.is_postgres()) {
+    CHECK(eventually([&] { return (backends = tsyncd_backends()).size() == 1; }, std::chrono::seconds(5)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    CHECK(tsyncd_backends() == backends);
+  }
   auto status = http_get(env.status_port, "/status");
   CHECK(status.status == 200);
   CHECK(status.body.find("\"connector\":\"qdb\"") != std::string::npos);
@@ -333,6 +345,7 @@ TEST_CASE("the daemon: status, health, metrics, trigger, reload and SIGTERM") {
   }, std::chrono::seconds(5)));
   for (int i = 120; i < 130; ++i) t.add(kT0 + i, i, "z");
   REQUIRE(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(10)));
+  if (env.destination.is_postgres()) CHECK(tsyncd_backends() == backends);
   daemon.signal(SIGTERM);
   auto code = daemon.wait(std::chrono::seconds(20));
   REQUIRE(code.has_value());

@@ -25,6 +25,8 @@ class TestDestination {
   explicit TestDestination(const TempDir& dir);
 
   bool is_postgres() const { return postgres_.has_value(); }
+  // The PostgreSQL destination itself, for checks only it can make; nullptr for SQLite.
+  const PgDestination* postgres() const { return postgres_ ? &*postgres_ : nullptr; }
   // The "destination" object of a tsyncd config.
   std::string config_json() const;
 
