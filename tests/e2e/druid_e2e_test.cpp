@@ -386,6 +386,42 @@ TEST_CASE("a request that times out is retried") {
   CHECK(destination_rows(env, "slow") == source_rows(env, "slow"));
 }
 
+TEST_CASE("SIGTERM during a slow Druid query cancels it in Druid and the daemon exits at once") {
+  DruidEnv env;
+  env.timeout = "60s";
+  create_simple(env.fake, "slow");
+  std::vector<DruidRow> rows;
+  for (int i = 0; i < 50; ++i) rows.push_back(simple(kT0 + i, "s", i));
+  env.fake.append("slow", rows);
+  FaultSpec delay(DruidFault::delay, 1, kPageQuery);
+  delay.delay_ms = 45000;  // longer than the daemon's 30 s shutdown bound
+  env.fake.arm(delay);
+  Daemon daemon(env.write_config("slow", 20), env.dir.file("daemon.log"));
+  INFO(daemon.log());
+  REQUIRE(eventually([&] { return http_post(env.status_port, "/tables/drd/slow/sync").status == 202; },
+                     std::chrono::seconds(10)));
+  // The page query is being answered (slowly) now.
+  REQUIRE(eventually([&] { return env.fake.armed_faults() == 0 && env.fake.queries_running() == 1; },
+                     std::chrono::seconds(20)));
+
+  const auto signalled = std::chrono::steady_clock::now();
+  daemon.signal(SIGTERM);
+  auto code = daemon.wait(std::chrono::seconds(40));
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(std::chrono::steady_clock::now() - signalled < std::chrono::seconds(10));
+  // Druid was told: DELETE /druid/v2/sql/<the query's sqlQueryId>, answered 202.
+  int cancels = 0;
+  for (const auto& r : env.fake.requests())
+    cancels += r.method == "DELETE" && r.target.rfind("/druid/v2/sql/tsyncd-", 0) == 0 && r.status == 202;
+  CHECK(cancels == 1);
+  CHECK(daemon.log().find("cancelled Druid query") != std::string::npos);
+  // Nothing of the cancelled page was written; the next sync completes it.
+  CHECK(destination_rows(env, "slow").empty());
+  env.destination.require_ok(env.sync_once("slow", 20));
+  CHECK(destination_rows(env, "slow") == source_rows(env, "slow"));
+}
+
 TEST_CASE("a wrong password (401) and a forbidden datasource (403) fail with a message naming the connector") {
   fakes::FakeDruidOptions options;
   options.users = {{"reader", "druid-pass"}};

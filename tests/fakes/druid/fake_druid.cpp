@@ -760,6 +760,11 @@ size_t FakeDruid::armed_faults() const {
                                            [](const FaultSpec& f) { return f.times > 0; }));
 }
 
+size_t FakeDruid::queries_running() const {
+  std::lock_guard lock(impl_->state_mutex);
+  return impl_->running.size();
+}
+
 std::vector<DruidRequestRecord> FakeDruid::requests() const {
   std::lock_guard lock(impl_->state_mutex);
   return impl_->log;

@@ -163,6 +163,7 @@ class FakeDruid {
   void arm(FaultSpec fault);
   void clear_faults();
   size_t armed_faults() const;  // faults with uses left
+  size_t queries_running() const;  // SQL queries being answered right now (cancellable by id)
 
   // ---- request log ----
   std::vector<DruidRequestRecord> requests() const;
