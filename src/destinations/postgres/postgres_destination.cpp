@@ -25,9 +25,11 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kOwnColum
     {"_tsync_synced_at", "timestamp with time zone"},
 }};
 
-// COPY sends this much at a time: large enough to amortise the calls, small enough that a big
-// page never needs a second copy of itself in memory.
-constexpr size_t kCopyChunkBytes = 1 << 20;
+// COPY sends this much at a time: large enough to amortise the calls, small enough that the
+// server can parse a page while the rest of it is still being formatted, and that a page never
+// needs a second copy of itself in memory. (Against 1 MiB: same speed within the benchmark's
+// noise, 2 MiB less peak RSS.)
+constexpr size_t kCopyChunkBytes = 64 << 10;
 
 // Every name the table uses is checked before any SQL is sent, so a bad name never leaves half a
 // table behind.
