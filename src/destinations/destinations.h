@@ -1,7 +1,9 @@
 // destinations: where synced rows land (an SQLite file or a PostgreSQL database).
 //
 // A Destination object is one connection, used by one thread at a time; table runs take one from
-// a DestinationPool and give it back, so each worker keeps its connection from run to run. Every destination table has the user's columns under their source names plus
+// a DestinationPool and give it back, so each worker keeps its connection from run to run.
+//
+// Every destination table has the user's columns under their source names plus
 //   _tsync_ts (native integer time), _tsync_key (64-bit row key), _tsync_dup (duplicate index),
 //   _tsync_synced_at (when the row was written, not part of the key)
 // with PRIMARY KEY (_tsync_ts, _tsync_key, _tsync_dup). Names are quoted, never sanitized.

@@ -87,7 +87,7 @@ void DruidSource::cancel_query(const std::string& query_id) {
         spdlog::warn("[{}] could not cancel Druid query {}: {}", options_.connector, query_id,
                      response.error().message);
       else if (response->status == 202)
-        spdlog::info("[{}] cancelled Druid query {} for shutdown", options_.connector, query_id);
+        spdlog::info("[{}] cancelled Druid query {}: the run is stopping", options_.connector, query_id);
       else
         spdlog::debug("[{}] cancel of Druid query {}: HTTP {}", options_.connector, query_id, response->status);
     } catch (const std::exception& e) {
