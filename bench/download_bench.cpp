@@ -26,20 +26,12 @@ int usage(const std::string& why) {
 
 int main(int argc, char** argv) {
   tsyncd::bench::WalkOptions options;
-  options.table = "bench_1m";
-  options.port = 0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (i + 1 >= argc) return usage("missing value after " + arg);
-    std::string value = argv[++i];
-    if (arg == "--port") options.port = std::atoi(value.c_str());
-    else if (arg == "--host") options.host = value;
-    else if (arg == "--table") options.table = value;
-    else if (arg == "--page-size") options.page_size = static_cast<size_t>(std::atoll(value.c_str()));
-    else return usage("unknown option " + arg);
+    if (!tsyncd::bench::set_walk_option(options, arg, argv[++i])) return usage("unknown option " + arg);
   }
-  if (options.port <= 0) return usage("--port is required");
-  if (options.page_size == 0) return usage("--page-size must be positive");
+  if (std::string problem = tsyncd::bench::check_walk_options(options); !problem.empty()) return usage(problem);
 
   auto start = std::chrono::steady_clock::now();
   std::clock_t cpu_start = std::clock();

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 namespace tsyncd::bench {
@@ -220,6 +221,21 @@ class Walker {
 };
 
 }  // namespace
+
+bool set_walk_option(WalkOptions& options, const std::string& flag, const std::string& value) {
+  if (flag == "--port") options.port = std::atoi(value.c_str());
+  else if (flag == "--host") options.host = value;
+  else if (flag == "--table") options.table = value;
+  else if (flag == "--page-size") options.page_size = static_cast<size_t>(std::atoll(value.c_str()));
+  else return false;
+  return true;
+}
+
+std::string check_walk_options(const WalkOptions& options) {
+  if (options.port <= 0) return "--port is required";
+  if (options.page_size == 0) return "--page-size must be positive";
+  return "";
+}
 
 Result<WalkTotals> walk_table(const WalkOptions& options, const std::function<Status(Page&)>& on_page) {
   try {

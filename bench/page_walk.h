@@ -20,10 +20,16 @@ namespace tsyncd::bench {
 
 struct WalkOptions {
   std::string host = "127.0.0.1";
-  int port = 9000;
-  std::string table;
+  int port = 0;  // required
+  std::string table = "bench_1m";
   size_t page_size = 10000;
 };
+
+// Applies one of the walk's command-line options (--host, --port, --table, --page-size) to
+// `options`; false when `flag` is none of them. check_walk_options() says what is missing or
+// invalid ("" when nothing is).
+bool set_walk_option(WalkOptions& options, const std::string& flag, const std::string& value);
+std::string check_walk_options(const WalkOptions& options);
 
 // A column as table_columns() describes it.
 struct SourceColumn {

@@ -24,10 +24,9 @@ FSYNC=${FSYNC:-on}
 FAKE=$BUILD_DIR/tests/fakes/questdb/fake_questdb
 TSYNCD=$BUILD_DIR/daemon/tsyncd
 
-die() {
-  echo "bench/postgres.sh: $*" >&2
-  exit 1
-}
+BENCH_NAME=bench/postgres.sh
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
 for exe in "$FAKE" "$TSYNCD"; do
   [[ -x $exe ]] || die "$exe is missing: run 'meson setup $BUILD_DIR && meson compile -C $BUILD_DIR'"
@@ -47,21 +46,17 @@ if ((EUID == 0)); then
   mkdir "$work/pg"
   chown postgres: "$work/pg"
 fi
-started=()
+started=()  # pids of the processes this script started
 finished=0
 stop_all() {
-  for pid in "${started[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_started
   if [[ -f $work/pg/data/postmaster.pid ]]; then
     "${as_server_user[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
   fi
-  if ((finished)); then rm -rf "$work"; else echo "bench/postgres.sh: logs kept in $work" >&2; fi
+  if ((finished)); then rm -rf "$work"; else echo "$BENCH_NAME: logs kept in $work" >&2; fi
 }
 trap stop_all EXIT
 
-load1() { cut -d' ' -f1 /proc/loadavg; }
 # CPU seconds the whole server has used so far: the postmaster with its reaped children (every
 # backend that has exited) plus its live children.
 server_cpu() {
@@ -75,15 +70,6 @@ server_cpu() {
   } | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%.2f", t / hz }'
 }
 cpu_delta() { awk -v a="$1" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }'; }
-seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
-smallest() {
-  local -a v=("$@")
-  local i best=0
-  for i in "${!v[@]}"; do
-    awk -v x="${v[i]}" -v y="${v[best]}" 'BEGIN { exit !(x < y) }' && best=$i
-  done
-  echo "$best"
-}
 
 # --- the server ----------------------------------------------------------------------------------
 pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -104,30 +90,8 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U tsyncd -
 fresh_database() { sql postgres "DROP DATABASE IF EXISTS $1" && sql postgres "CREATE DATABASE $1"; }
 
 # --- the source ------------------------------------------------------------------------------------
-echo "generating $ROWS rows in fake_questdb..." >&2
-"$FAKE" --port 0 --generate bench_1m --rows "$ROWS" >"$work/fake.port" 2>"$work/fake.log" &
-started+=("$!")
-deadline=$((SECONDS + 900))
-until [[ -s $work/fake.port ]]; do
-  kill -0 "${started[0]}" 2>/dev/null || die "fake_questdb exited: $(cat "$work/fake.log")"
-  ((SECONDS < deadline)) || die "timed out waiting for fake_questdb"
-  sleep 0.2
-done
-fake_port=$(head -n1 "$work/fake.port")
-
-cat >"$work/tsyncd.json" <<EOF
-{
-  "state_path": "$work/state.db",
-  "destination": {"type": "postgres", "dsn": "host=127.0.0.1 port=$pg_port user=tsyncd dbname=synced"},
-  "status": {"listen": "127.0.0.1:0"},
-  "defaults": {"page_size": $PAGE_SIZE, "sync_every": "1h"},
-  "log_level": "info",
-  "connectors": [
-    {"name": "bench", "type": "questdb",
-     "configuration": {"host": "127.0.0.1", "port": $fake_port, "tables": "bench_1m"}}
-  ]
-}
-EOF
+start_fake
+write_tsyncd_config "{\"type\": \"postgres\", \"dsn\": \"host=127.0.0.1 port=$pg_port user=tsyncd dbname=synced\"}"
 
 # --- (c) tsyncd, then (r) raw COPY of the same rows, REPEAT rounds ----------------------------------
 all_c=() all_cpu_c=() all_server_c=() all_r1=() all_r2=() all_server_r2=() loads=()

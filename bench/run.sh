@@ -27,10 +27,9 @@ TSYNCD=$BUILD_DIR/daemon/tsyncd
 DOWNLOAD=$BUILD_DIR/bench/bench_download
 SQLITE=$BUILD_DIR/bench/bench_sqlite
 
-die() {
-  echo "bench/run.sh: $*" >&2
-  exit 1
-}
+BENCH_NAME=bench/run.sh
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
 for exe in "$FAKE" "$TSYNCD" "$DOWNLOAD" "$SQLITE"; do
   [[ -x $exe ]] || die "$exe is missing: run 'meson setup $BUILD_DIR && meson compile -C $BUILD_DIR' (options tests and bench on)"
@@ -42,61 +41,16 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tsyncd-bench.XXXXXX")
 started=()  # pids of the processes this script started
 finished=0
 stop_all() {
-  for pid in "${started[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if ((finished)); then rm -rf "$work"; else echo "bench/run.sh: logs kept in $work" >&2; fi
+  stop_started
+  if ((finished)); then rm -rf "$work"; else echo "$BENCH_NAME: logs kept in $work" >&2; fi
 }
 trap stop_all EXIT
 
-load1() { cut -d' ' -f1 /proc/loadavg; }
-# wait_for SECONDS WHAT COMMAND...: runs COMMAND until it succeeds, for at most SECONDS.
-wait_for() {
-  local seconds=$1 what=$2
-  shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@"; do
-    ((SECONDS < deadline)) || die "timed out after ${seconds}s waiting for $what"
-    sleep 0.2
-  done
-}
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }  # the value of key=value in a result line
-# The index of the smallest of the arguments (decimal numbers).
-smallest() {
-  local -a v=("$@")
-  local i best=0
-  for i in "${!v[@]}"; do
-    awk -v x="${v[i]}" -v y="${v[best]}" 'BEGIN { exit !(x < y) }' && best=$i
-  done
-  echo "$best"
-}
 
 # --- the source ------------------------------------------------------------------------------
-echo "generating $ROWS rows in fake_questdb..." >&2
-"$FAKE" --port 0 --generate bench_1m --rows "$ROWS" >"$work/fake.port" 2>"$work/fake.log" &
-fake_pid=$!
-started+=("$fake_pid")
-fake_ready() {
-  kill -0 "$fake_pid" 2>/dev/null || die "fake_questdb exited: $(cat "$work/fake.log")"
-  [[ -s $work/fake.port ]]
-}
-wait_for 900 "fake_questdb to generate the table" fake_ready
-port=$(head -n1 "$work/fake.port")
-
-cat >"$work/tsyncd.json" <<EOF
-{
-  "state_path": "$work/state.db",
-  "destination": {"type": "sqlite", "path": "$work/tsyncd.db"},
-  "status": {"listen": "127.0.0.1:0"},
-  "defaults": {"page_size": $PAGE_SIZE, "sync_every": "1h"},
-  "log_level": "info",
-  "connectors": [
-    {"name": "bench", "type": "questdb",
-     "configuration": {"host": "127.0.0.1", "port": $port, "tables": "bench_1m"}}
-  ]
-}
-EOF
+start_fake
+write_tsyncd_config "{\"type\": \"sqlite\", \"path\": \"$work/tsyncd.db\"}"
 dest_table=bench__bench_1m
 
 # Runs tsyncd sync --once into an empty destination; sets secs_c, cpu_c (user + system seconds)
@@ -147,13 +101,13 @@ peak_rss_kib=0
 for ((round = 1; round <= REPEAT; round++)); do
   loads+=("$(load1)")
   echo "round $round/$REPEAT: (a) bench_download..." >&2
-  line=$("$DOWNLOAD" --port "$port" --table bench_1m --page-size "$PAGE_SIZE") || die "bench_download failed"
+  line=$("$DOWNLOAD" --port "$fake_port" --table bench_1m --page-size "$PAGE_SIZE") || die "bench_download failed"
   [[ $(field rows <<<"$line") == "$ROWS" ]] || die "bench_download walked $(field rows <<<"$line") rows, expected $ROWS"
   lines_a+=("$line")
   all_a+=("$(field seconds <<<"$line")")
 
   echo "round $round/$REPEAT: (b) bench_sqlite..." >&2
-  line=$("$SQLITE" --port "$port" --table bench_1m --page-size "$PAGE_SIZE" --db "$work/raw.db") ||
+  line=$("$SQLITE" --port "$fake_port" --table bench_1m --page-size "$PAGE_SIZE" --db "$work/raw.db") ||
     die "bench_sqlite failed"
   rm -f "$work"/raw.db*
   [[ $(field rows <<<"$line") == "$ROWS" ]] || die "bench_sqlite inserted $(field rows <<<"$line") rows, expected $ROWS"

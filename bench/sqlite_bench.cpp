@@ -52,15 +52,6 @@ const char* sql_type(Affinity a) {
   return "TEXT";
 }
 
-std::string sql_name(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // The rows of one destination transaction.
 using Transaction = std::vector<Row>;
 
@@ -172,7 +163,7 @@ class Db {
   sqlite3_stmt* insert() { return insert_; }
   Result<int64_t> count(const std::string& table) {
     sqlite3_stmt* stmt = nullptr;
-    std::string sql = "SELECT count(*) FROM " + sql_name(table);
+    std::string sql = "SELECT count(*) FROM " + quote_identifier(table);
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) return error(sql);
     int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
     sqlite3_finalize(stmt);
@@ -191,17 +182,17 @@ class Db {
 Status create_table(Db& db, const std::vector<SourceColumn>& columns, const std::string& table) {
   if (Status s = db.exec("PRAGMA journal_mode=WAL"); !s) return s;
   if (Status s = db.exec("PRAGMA synchronous=FULL"); !s) return s;
-  std::string create = "CREATE TABLE " + sql_name(table) + " (", names, params;
+  std::string create = "CREATE TABLE " + quote_identifier(table) + " (", names, params;
   for (const SourceColumn& c : columns) {
-    create += sql_name(c.name) + " " + sql_type(affinity_of(c.type)) + ", ";
-    names += sql_name(c.name) + ", ";
+    create += quote_identifier(c.name) + " " + sql_type(affinity_of(c.type)) + ", ";
+    names += quote_identifier(c.name) + ", ";
     params += "?, ";
   }
   create +=
       "_tsync_ts INTEGER NOT NULL, _tsync_key INTEGER NOT NULL, _tsync_dup INTEGER NOT NULL, "
       "_tsync_synced_at TEXT NOT NULL, PRIMARY KEY (_tsync_ts, _tsync_key, _tsync_dup)) WITHOUT ROWID";
   if (Status s = db.exec(create); !s) return s;
-  return db.prepare_insert("INSERT INTO " + sql_name(table) + " (" + names +
+  return db.prepare_insert("INSERT INTO " + quote_identifier(table) + " (" + names +
                            "_tsync_ts, _tsync_key, _tsync_dup, _tsync_synced_at) VALUES (" + params + "?, ?, ?, ?)");
 }
 
@@ -259,23 +250,16 @@ int count_rows(const std::string& path, const std::string& table) {
 int run(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--count") return count_rows(argv[2], argv[3]);
   WalkOptions options;
-  options.table = "bench_1m";
-  options.port = 0;
   std::string path;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (i + 1 >= argc) return usage("missing value after " + arg);
     std::string value = argv[++i];
-    if (arg == "--port") options.port = std::atoi(value.c_str());
-    else if (arg == "--host") options.host = value;
-    else if (arg == "--table") options.table = value;
-    else if (arg == "--page-size") options.page_size = static_cast<size_t>(std::atoll(value.c_str()));
-    else if (arg == "--db") path = value;
-    else return usage("unknown option " + arg);
+    if (arg == "--db") path = value;
+    else if (!set_walk_option(options, arg, value)) return usage("unknown option " + arg);
   }
-  if (options.port <= 0) return usage("--port is required");
+  if (std::string problem = check_walk_options(options); !problem.empty()) return usage(problem);
   if (path.empty()) return usage("--db is required");
-  if (options.page_size == 0) return usage("--page-size must be positive");
 
   Result<Loaded> loaded = load(options);
   if (!loaded) return fail(loaded.error());
