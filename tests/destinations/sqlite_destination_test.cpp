@@ -105,6 +105,16 @@ Row simple_row(int64_t ts, int64_t v, int64_t key = 0, int64_t dup = 0) {
   return Row{ts, {format_iso_time(ts, TimeUnit::us), v}, key == 0 ? v : key, dup};
 }
 
+// A fresh file holding table "c__t" of simple_info(), for the cases that need nothing else.
+struct SimpleTableFile {
+  TempDir dir;
+  std::string path = dir.file("dest.db");
+  std::unique_ptr<Destination> dest = open_sqlite(path);
+  TableInfo info = simple_info();
+  TableRef ref{"c", "t"};
+  SimpleTableFile() { REQUIRE(dest->ensure_table(ref, info).ok()); }
+};
+
 // (ts, v) of every row, in key order.
 std::vector<std::pair<int64_t, int64_t>> contents(const std::string& path, const std::string& table) {
   std::vector<std::pair<int64_t, int64_t>> out;
@@ -239,13 +249,7 @@ TEST_CASE("NaN is kept as the text NaN and -0.0 reads back as 0.0 (SQLite REAL c
   CHECK(back[1][0].d == 0.0);
 }
 
-TEST_CASE("replace_range deletes only inside the range, honouring an inclusive or exclusive hi") {
-  TempDir dir;
-  const std::string path = dir.file("dest.db");
-  auto dest = open_sqlite(path);
-  TableInfo info = simple_info();
-  const TableRef ref{"c", "t"};
-  REQUIRE(dest->ensure_table(ref, info).ok());
+TEST_CASE_FIXTURE(SimpleTableFile, "replace_range deletes only inside the range, honouring an inclusive or exclusive hi") {
 
   std::vector<Row> rows;
   for (int64_t ts = 0; ts < 10; ++ts) rows.push_back(simple_row(ts, ts));
@@ -265,13 +269,7 @@ TEST_CASE("replace_range deletes only inside the range, honouring an inclusive o
   CHECK(*dest->count_rows(ref) == 7);
 }
 
-TEST_CASE("ties and identical rows are all kept") {
-  TempDir dir;
-  const std::string path = dir.file("dest.db");
-  auto dest = open_sqlite(path);
-  TableInfo info = simple_info();
-  const TableRef ref{"c", "t"};
-  REQUIRE(dest->ensure_table(ref, info).ok());
+TEST_CASE_FIXTURE(SimpleTableFile, "ties and identical rows are all kept") {
   std::vector<Row> rows;
   for (int64_t dup = 0; dup < 5; ++dup) rows.push_back(simple_row(100, 7, 42, dup));  // identical rows
   for (int64_t v = 0; v < 3; ++v) rows.push_back(simple_row(100, v, 1000 + v, 0));    // ties, other values
@@ -283,13 +281,7 @@ TEST_CASE("ties and identical rows are all kept") {
   CHECK(*dest->count_rows(ref) == 8);
 }
 
-TEST_CASE("a failing insert rolls back the whole range") {
-  TempDir dir;
-  const std::string path = dir.file("dest.db");
-  auto dest = open_sqlite(path);
-  TableInfo info = simple_info();
-  const TableRef ref{"c", "t"};
-  REQUIRE(dest->ensure_table(ref, info).ok());
+TEST_CASE_FIXTURE(SimpleTableFile, "a failing insert rolls back the whole range") {
   std::vector<Row> rows;
   for (int64_t ts = 0; ts < 10; ++ts) rows.push_back(simple_row(ts, ts));
   REQUIRE(dest->replace_range(ref, info, {0, 10, false}, rows).ok());
@@ -320,13 +312,7 @@ TEST_CASE("a failing insert rolls back the whole range") {
   CHECK(*dest->count_rows(ref) == 1);
 }
 
-TEST_CASE("schema growth adds columns; dropped source columns are kept") {
-  TempDir dir;
-  const std::string path = dir.file("dest.db");
-  auto dest = open_sqlite(path);
-  TableInfo info = simple_info();
-  const TableRef ref{"c", "t"};
-  REQUIRE(dest->ensure_table(ref, info).ok());
+TEST_CASE_FIXTURE(SimpleTableFile, "schema growth adds columns; dropped source columns are kept") {
   REQUIRE(dest->replace_range(ref, info, {0, 2, false}, {simple_row(1, 1)}).ok());
 
   TableInfo grown = info;

@@ -6,7 +6,6 @@
 // case), and otherwise the fake's own storage (FakeDruid::rows) encoded the way README "Types"
 // says, so that compaction, deletes and late rows are compared against what Druid really holds.
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <cmath>
@@ -77,6 +76,17 @@ void create_simple(fakes::FakeDruid& fake, const std::string& datasource) {
 }
 
 DruidRow simple(int64_t time, const std::string& s, int64_t v) { return {time, {text(s), integer(v)}}; }
+
+// Datasource "slow": 50 rows, and the first page query is answered only after `delay_ms`.
+void create_slow(fakes::FakeDruid& fake, int delay_ms) {
+  create_simple(fake, "slow");
+  std::vector<DruidRow> rows;
+  for (int i = 0; i < 50; ++i) rows.push_back(simple(kT0 + i, "s", i));
+  fake.append("slow", rows);
+  FaultSpec delay(DruidFault::delay, 1, kPageQuery);
+  delay.delay_ms = delay_ms;
+  fake.arm(delay);
+}
 
 bool any_query(const fakes::FakeDruid& fake, const std::string& needle) {
   for (const auto& r : fake.requests())
@@ -373,13 +383,7 @@ TEST_CASE("a page that keeps failing fails the sync and writes nothing of it") {
 TEST_CASE("a request that times out is retried") {
   DruidEnv env;
   env.timeout = "1s";
-  create_simple(env.fake, "slow");
-  std::vector<DruidRow> rows;
-  for (int i = 0; i < 50; ++i) rows.push_back(simple(kT0 + i, "s", i));
-  env.fake.append("slow", rows);
-  FaultSpec delay(DruidFault::delay, 1, kPageQuery);
-  delay.delay_ms = 2500;
-  env.fake.arm(delay);
+  create_slow(env.fake, 2500);
   auto r = env.sync_once("slow", 20);
   env.destination.require_ok(r);
   CHECK(env.fake.armed_faults() == 0);
@@ -389,13 +393,7 @@ TEST_CASE("a request that times out is retried") {
 TEST_CASE("SIGTERM during a slow Druid query cancels it in Druid and the daemon exits at once") {
   DruidEnv env;
   env.timeout = "60s";
-  create_simple(env.fake, "slow");
-  std::vector<DruidRow> rows;
-  for (int i = 0; i < 50; ++i) rows.push_back(simple(kT0 + i, "s", i));
-  env.fake.append("slow", rows);
-  FaultSpec delay(DruidFault::delay, 1, kPageQuery);
-  delay.delay_ms = 45000;  // longer than the daemon's 30 s shutdown bound
-  env.fake.arm(delay);
+  create_slow(env.fake, 45000);  // longer than the daemon's 30 s shutdown bound
   Daemon daemon(env.write_config("slow", 20), env.dir.file("daemon.log"));
   INFO(daemon.log());
   REQUIRE(eventually([&] { return http_post(env.status_port, "/tables/drd/slow/sync").status == 202; },
@@ -405,10 +403,7 @@ TEST_CASE("SIGTERM during a slow Druid query cancels it in Druid and the daemon 
                      std::chrono::seconds(20)));
 
   const auto signalled = std::chrono::steady_clock::now();
-  daemon.signal(SIGTERM);
-  auto code = daemon.wait(std::chrono::seconds(40));
-  REQUIRE(code.has_value());
-  CHECK(*code == 0);
+  CHECK(daemon.terminate(std::chrono::seconds(40)) == 0);
   CHECK(std::chrono::steady_clock::now() - signalled < std::chrono::seconds(10));
   // Druid was told: DELETE /druid/v2/sql/<the query's sqlQueryId>, answered 202.
   int cancels = 0;
@@ -511,25 +506,10 @@ TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; a final sync giv
   for (int i = 0; i < 200000; ++i)
     rows.push_back({kT0 + (i / 4), {text("r" + std::to_string(i % 13)), integer(i % 1000), real((i % 97) * 0.125)}});
   env.fake.append("big", std::move(rows));
-  std::string config = env.write_config("big", 1000);
-  // Kill points spread over the whole table: each round waits until the destination holds more
-  // than its target, so every kill lands inside a running sync (and resumes from a fresh cursor).
-  std::mt19937 rng(20261124);
-  std::uniform_int_distribution<int64_t> target_rows(1000, 195000);
-  std::uniform_int_distribution<int> extra_ms(0, 5);
-  std::vector<int64_t> targets(20);
-  for (auto& target : targets) target = target_rows(rng);
-  std::sort(targets.begin(), targets.end());
-  int killed_mid_sync = 0;
-  for (int64_t target : targets) {
-    Daemon daemon(config, env.dir.file("daemon.log"));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (env.destination.count("drd", "big") < target && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
-    daemon.kill9();
-    killed_mid_sync += env.destination.count("drd", "big") < 200000;
-  }
+  const int killed_mid_sync = kill9_during_sync(
+      env.destination,
+      {env.write_config("big", 1000), env.dir.file("daemon.log"), env.status_port, "drd", "big", 195000, 20261124},
+      200000);
   CHECK(killed_mid_sync >= 15);  // the kills really interrupted the sync, not an idle daemon
   env.destination.require_ok(env.sync_once("big", 1000));
   auto dest = destination_rows(env, "big");
@@ -589,8 +569,5 @@ TEST_CASE("one daemon runs a QuestDB and a Druid connector: both converge, /stat
   REQUIRE(eventually(converged, std::chrono::seconds(30)));
   CHECK(destination_rows(env, "events").size() == 650);
 
-  daemon.signal(SIGTERM);
-  auto code = daemon.wait(std::chrono::seconds(20));
-  REQUIRE(code.has_value());
-  CHECK(*code == 0);
+  CHECK(daemon.terminate(std::chrono::seconds(20)) == 0);
 }

@@ -151,6 +151,11 @@ std::optional<int> Daemon::wait(std::chrono::milliseconds timeout) {
   return code;
 }
 
+std::optional<int> Daemon::terminate(std::chrono::milliseconds timeout) {
+  signal(SIGTERM);
+  return wait(timeout);
+}
+
 bool Daemon::running() {
   if (pid_ <= 0) return false;
   int status = 0;

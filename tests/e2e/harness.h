@@ -46,6 +46,8 @@ class Daemon {
   void signal(int sig);
   // Waits for exit; nullopt on timeout. Returns the exit code (128+signal when killed).
   std::optional<int> wait(std::chrono::milliseconds timeout);
+  // SIGTERM (the way systemd stops it), then wait().
+  std::optional<int> terminate(std::chrono::milliseconds timeout);
   bool running();
   std::string log() const;
 

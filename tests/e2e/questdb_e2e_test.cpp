@@ -238,28 +238,10 @@ TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; the end result e
   std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
   for (int i = 0; i < 200000; ++i) rows.emplace_back(kT0 + (i / 4) * 1000LL, i % 1000, "r" + std::to_string(i % 13));
   t.add_many(rows);
-  std::string config = env.write_config("big", 2000);
-  // Kill points spread over the whole table: each round waits until the destination holds more
-  // than its target, so every kill lands inside a running sync (not before the first one starts).
-  std::mt19937 rng(20261123);
-  std::uniform_int_distribution<int64_t> target_rows(1000, 190000);
-  std::uniform_int_distribution<int> extra_ms(0, 5);
-  std::vector<int64_t> targets(20);
-  for (auto& target : targets) target = target_rows(rng);
-  std::sort(targets.begin(), targets.end());
-  int killed_mid_sync = 0;
-  for (int64_t target : targets) {
-    Daemon daemon(config, env.dir.file("daemon.log"));
-    // Skip the first run's start-up jitter: ask for a sync as soon as the endpoint answers.
-    REQUIRE(eventually([&] { return http_post(env.status_port, "/tables/qdb/big/sync").status == 202; },
-                       std::chrono::seconds(10)));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (env.destination.count("qdb", "big") < target && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
-    killed_mid_sync += env.destination.count("qdb", "big") < 200000;
-    daemon.kill9();
-  }
+  const int killed_mid_sync = kill9_during_sync(
+      env.destination,
+      {env.write_config("big", 2000), env.dir.file("daemon.log"), env.status_port, "qdb", "big", 190000, 20261123},
+      200000);
   CHECK(killed_mid_sync >= 5);  // the kills really interrupted syncs (targets near the end may finish first)
   env.destination.require_ok(env.sync_once("big", 2000));
   auto dest = t.destination(env);
@@ -297,10 +279,7 @@ TEST_CASE("the destination going down mid-sync (PostgreSQL crashing, SQLite lock
 
   CHECK(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(60)));
   CHECK(t.destination(env).size() == 100000);
-  daemon.signal(SIGTERM);
-  auto code = daemon.wait(std::chrono::seconds(20));
-  REQUIRE(code.has_value());
-  CHECK(*code == 0);
+  CHECK(daemon.terminate(std::chrono::seconds(20)) == 0);
 }
 
 TEST_CASE("the daemon: status, health, metrics, trigger, reload and SIGTERM") {
@@ -346,10 +325,7 @@ TEST_CASE("the daemon: status, health, metrics, trigger, reload and SIGTERM") {
   for (int i = 120; i < 130; ++i) t.add(kT0 + i, i, "z");
   REQUIRE(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(10)));
   if (env.destination.is_postgres()) CHECK(tsyncd_backends() == backends);
-  daemon.signal(SIGTERM);
-  auto code = daemon.wait(std::chrono::seconds(20));
-  REQUIRE(code.has_value());
-  CHECK(*code == 0);
+  CHECK(daemon.terminate(std::chrono::seconds(20)) == 0);
 }
 
 TEST_CASE("bad configs give clear errors naming the key") {

@@ -3,8 +3,11 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <random>
+#include <thread>
 
 namespace tsyncd::e2e {
 
@@ -79,6 +82,31 @@ void TestDestination::bring_back() {
   REQUIRE(sqlite_lock_ != nullptr);
   REQUIRE(sqlite3_exec(sqlite_lock_.get(), "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite_lock_.reset();
+}
+
+int kill9_during_sync(const TestDestination& destination, const KillRounds& rounds, int64_t total_rows) {
+  std::mt19937 rng(rounds.seed);
+  std::uniform_int_distribution<int64_t> target_rows(1000, rounds.max_rows_before_kill);
+  std::uniform_int_distribution<int> extra_ms(0, 5);
+  std::vector<int64_t> targets(static_cast<size_t>(rounds.kills));
+  for (int64_t& target : targets) target = target_rows(rng);
+  std::sort(targets.begin(), targets.end());
+  const std::string trigger = "/tables/" + rounds.connector + "/" + rounds.table + "/sync";
+  int interrupted = 0;
+  for (int64_t target : targets) {
+    CAPTURE(target);
+    Daemon daemon(rounds.config_path, rounds.log_path);
+    // Skip the first run's start-up jitter: ask for a sync as soon as the endpoint answers.
+    REQUIRE(eventually([&] { return http_post(rounds.status_port, trigger).status == 202; },
+                       std::chrono::seconds(10)));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (destination.count(rounds.connector, rounds.table) < target && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
+    daemon.kill9();
+    interrupted += destination.count(rounds.connector, rounds.table) < total_rows;
+  }
+  return interrupted;
 }
 
 }  // namespace tsyncd::e2e

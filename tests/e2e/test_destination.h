@@ -6,6 +6,7 @@
 // each case states its expectations once; real_cell() is the one place where the two differ.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,5 +62,24 @@ class TestDestination {
   std::optional<PgDestination> postgres_;
   std::unique_ptr<sqlite3, SqliteCloser> sqlite_lock_;  // holds BEGIN EXCLUSIVE while taken down
 };
+
+// The kill -9 rounds of the end-to-end suites. For each of `kills` row counts, drawn from `seed`
+// between 1000 and `max_rows_before_kill` and taken in rising order: start the daemon on
+// `config_path`, ask for a sync of connector/table at once, and kill it -9 as soon as the table
+// holds that many rows (0-5 ms later, so that kills land anywhere inside a page).
+struct KillRounds {
+  std::string config_path;
+  std::string log_path;
+  int status_port = 0;
+  std::string connector;
+  std::string table;
+  int64_t max_rows_before_kill = 0;
+  uint32_t seed = 0;
+  int kills = 20;
+};
+
+// Runs the rounds; returns how many kills left the table with fewer than `total_rows` rows, i.e.
+// really interrupted a sync.
+int kill9_during_sync(const TestDestination& destination, const KillRounds& rounds, int64_t total_rows);
 
 }  // namespace tsyncd::e2e

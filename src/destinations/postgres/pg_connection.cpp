@@ -52,22 +52,17 @@ Status PgConnection::require_durable_commits() {
   // crash loses the last acknowledged transactions: their rows would be missing behind the
   // cursor for good. So this session waits for the local WAL flush; a stricter setting (on,
   // remote_write, remote_apply) is kept as it is.
-  auto show = [&](const char* name) -> Result<std::string> {
-    Result<PgResult> setting = exec(std::string("SHOW ") + name);
-    if (!setting) return setting.error();
-    return std::string(PQgetvalue(setting->get(), 0, 0));
-  };
-  Result<std::string> synchronous_commit = show("synchronous_commit");
-  if (!synchronous_commit) return synchronous_commit.error();
-  if (*synchronous_commit == "off") {
+  Result<PgResult> settings = exec("SELECT current_setting('synchronous_commit'), current_setting('fsync')");
+  if (!settings) return settings.error();
+  const std::string synchronous_commit = PQgetvalue(settings->get(), 0, 0);
+  const std::string fsync = PQgetvalue(settings->get(), 0, 1);
+  if (synchronous_commit == "off") {
     if (Result<PgResult> raised = exec("SET synchronous_commit = local"); !raised) return raised.error();
     spdlog::info("postgres destination: synchronous_commit is off on the server; tsyncd's sessions use "
                  "'local' so that a commit survives a server crash");
   }
   // fsync is the server's alone to set: say what it means for the rows tsyncd has written.
-  Result<std::string> fsync = show("fsync");
-  if (!fsync) return fsync.error();
-  if (*fsync == "off")
+  if (fsync == "off")
     spdlog::warn("postgres destination {}: fsync is off on the server, so an operating system crash can "
                  "lose committed pages; after one, run tsyncd resync",
                  server());
