@@ -256,6 +256,8 @@ TEST_CASE("the destination going down mid-sync (PostgreSQL crashing, SQLite lock
   std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
   for (int i = 0; i < 100000; ++i) rows.emplace_back(kT0 + (i / 4) * 1000LL, i % 1000, "r" + std::to_string(i % 13));
   t.add_many(rows);
+  // Slow pages (25 ms each, ~2.5 s in all) so the outage surely lands mid-sync on a fast machine.
+  env.fake.arm(fakes::Fault::stall(std::chrono::milliseconds(25)).matching("ORDER BY").repeat(1000000));
   Daemon daemon(env.write_config("outage", 1000), env.dir.file("daemon.log"));
   INFO(daemon.log());
   REQUIRE(eventually([&] { return http_post(env.status_port, "/tables/qdb/outage/sync").status == 202; },
