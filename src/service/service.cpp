@@ -56,6 +56,26 @@ std::unique_ptr<StateStore> open_state(const Config& config) {
   return std::move(state.value());
 }
 
+// The writers (the daemon, sync, resync, state reset) hold the state file's lock for their whole
+// life; `hint` tells the user what to do instead when another process holds it.
+std::optional<StateLock> lock_state(const Config& config, const std::string& hint) {
+  make_parent_dir(config.state_path);
+  auto lock = StateLock::acquire(config.state_path);
+  if (!lock) {
+    spdlog::error("{}; {}", lock.error().message, hint);
+    return std::nullopt;
+  }
+  return std::move(lock.value());
+}
+
+// "curl -X POST -d '' http://127.0.0.1:8787/tables/C/T/sync": the request that asks a running
+// daemon to do what a refused command would have done.
+std::string daemon_request(const Config& config, const CommandOptions& options, const std::string& action) {
+  return "curl -X POST -d '' http://" + config.status.host + ":" + std::to_string(config.status.port) + "/tables/" +
+         (options.connector.empty() ? "{connector}" : options.connector) + "/" +
+         (options.table.empty() ? "{table}" : options.table) + "/" + action;
+}
+
 bool destination_reachable(const Config& config) {
   if (config.destination.type == "sqlite") make_parent_dir(config.destination.path);
   auto dest = open_destination(destination_options(config.destination));
@@ -221,6 +241,9 @@ int run_tables(const CommandOptions& options, bool resync) {
   auto config = load(options);
   if (!config) return 2;
   if (!check_filters(options, *config)) return 2;
+  auto lock = lock_state(*config, "the running daemon can do this: " +
+                                      daemon_request(*config, options, resync ? "resync" : "sync"));
+  if (!lock) return 1;
   auto state = open_state(*config);
   if (!state || !destination_reachable(*config)) return 1;
   std::optional<ResyncRange> range;
@@ -251,6 +274,8 @@ int run_tables(const CommandOptions& options, bool resync) {
 int run_daemon(const CommandOptions& options) {
   auto config = load(options);
   if (!config) return 2;
+  auto lock = lock_state(*config, "one daemon per state file");
+  if (!lock) return 1;
   auto state = open_state(*config);
   if (!state) return 1;
   if (!destination_reachable(*config)) return 1;
@@ -316,6 +341,10 @@ int state_reset(const CommandOptions& options) {
   }
   auto config = load(options);
   if (!config) return 2;
+  // A daemon running on the same state would write the cursor back with its next page.
+  auto lock = lock_state(*config, "stop the daemon first, or ask it to re-read: " +
+                                      daemon_request(*config, options, "resync"));
+  if (!lock) return 1;
   auto state = open_state(*config);
   if (!state) return 1;
   if (Status s = state->reset(options.connector, options.table); !s) {

@@ -41,6 +41,28 @@ struct TableState {
   std::string last_error;
 };
 
+// Only one tsyncd process may write a state file at a time. Two writers would move the same
+// cursors: a `state reset` under a running daemon would be undone by the daemon's next page, and a
+// `sync --once` beside the daemon would double every request to the source. The lock is an flock
+// on "<state file>.lock", which also holds the owner's pid for the error message. The kernel drops
+// it when the owner ends, however it ends, so a kill -9 never leaves a stale lock behind.
+class StateLock {
+ public:
+  // Takes the lock without waiting; a `state` error naming the file (and the owner's pid) when
+  // another process holds it.
+  static Result<StateLock> acquire(const std::string& state_path);
+
+  StateLock(StateLock&& other) noexcept;
+  StateLock& operator=(StateLock&& other) noexcept;
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+  ~StateLock();  // releases the lock (the file stays: removing it would race with a new owner)
+
+ private:
+  explicit StateLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 class StateStore {
  public:
   // Opens (creating if needed) the state database; WAL mode, schema migrated in place.

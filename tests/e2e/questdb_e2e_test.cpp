@@ -330,6 +330,48 @@ TEST_CASE("the daemon: status, health, metrics, trigger, reload and SIGTERM") {
   CHECK(daemon.terminate(std::chrono::seconds(20)) == 0);
 }
 
+TEST_CASE("one process per state file: a second daemon, sync --once and state reset are refused while it runs") {
+  QuestDbEnv env;
+  create_simple(env.fake, "solo");
+  SimpleTable t{env.fake, "solo", {}};
+  for (int i = 0; i < 50; ++i) t.add(kT0 + i, i, "x");
+  const std::string config = env.write_config("solo", 30);
+  Daemon daemon(config, env.dir.file("daemon.log"));
+  INFO(daemon.log());
+  REQUIRE(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(20)));
+  const std::string in_use = "state file " + env.dir.file("state.db") + " is in use by another tsyncd process (pid " +
+                             std::to_string(daemon.pid()) + ")";
+  const std::string ask = "curl -X POST -d '' http://127.0.0.1:" + std::to_string(env.status_port) + "/tables/qdb/solo/";
+
+  auto second = run_tsyncd({"run", "--config", config}, std::chrono::seconds(20));
+  CHECK(second.exit_code == 1);
+  CHECK_MESSAGE(second.output.find(in_use + "; one daemon per state file") != std::string::npos, second.output);
+
+  auto once = run_tsyncd({"sync", "--once", "--config", config, "--connector", "qdb", "--table", "solo"});
+  CHECK(once.exit_code == 1);
+  CHECK_MESSAGE(once.output.find(in_use + "; the running daemon can do this: " + ask + "sync") != std::string::npos,
+                once.output);
+
+  // A reset under the daemon would be undone by its next cursor commit, so it is refused whole.
+  auto reset = run_tsyncd({"state", "reset", "--config", config, "--connector", "qdb", "--table", "solo"});
+  CHECK(reset.exit_code == 1);
+  CHECK_MESSAGE(reset.output.find(in_use + "; stop the daemon first, or ask it to re-read: " + ask + "resync") !=
+                    std::string::npos,
+                reset.output);
+  // Reading is always allowed, and the refused reset changed nothing.
+  auto show = run_tsyncd({"state", "show", "--config", config});
+  CHECK(show.exit_code == 0);
+  CHECK_MESSAGE(show.output.find(format_iso_time(kT0 + 49, TimeUnit::us)) != std::string::npos, show.output);
+  CHECK(daemon.running());
+
+  // The daemon's own work goes on, and once it has stopped the lock is free.
+  t.add(kT0 + 50, 50, "y");
+  CHECK(eventually([&] { return t.destination(env) == t.rows(); }, std::chrono::seconds(10)));
+  CHECK(daemon.terminate(std::chrono::seconds(20)) == 0);
+  auto after = run_tsyncd({"sync", "--once", "--config", config});
+  CHECK_MESSAGE(after.exit_code == 0, after.output);
+}
+
 TEST_CASE("bad configs give clear errors naming the key") {
   TempDir dir;
   struct Case {

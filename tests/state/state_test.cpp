@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -212,4 +213,34 @@ TEST_CASE("concurrent calls from several threads") {
     CHECK(own->cursor->resume_ts == kCommits);
     CHECK(own->last_success_ms == kCommits);
   }
+}
+
+TEST_CASE("one writer per state file: a second lock is refused naming the file and the owner's pid") {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  {
+    auto first = StateLock::acquire(path);
+    REQUIRE_MESSAGE(first.ok(), first.error().message);
+    StateLock held = std::move(*first);  // a moved lock still holds
+    // flock belongs to the open file, so a second open in this very process conflicts like
+    // another process would.
+    auto second = StateLock::acquire(path);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().kind == ErrorKind::state);
+    CHECK(second.error().message ==
+          "state file " + path + " is in use by another tsyncd process (pid " + std::to_string(getpid()) + ")");
+  }
+  // Released with its owner; the lock file stays and is reused.
+  CHECK(std::filesystem::exists(path + ".lock"));
+  auto again = StateLock::acquire(path);
+  CHECK_MESSAGE(again.ok(), (again.ok() ? "" : again.error().message));
+}
+
+TEST_CASE("a state lock that cannot be created says where and why") {
+  TempDir dir;
+  auto lock = StateLock::acquire(dir.file("missing/state.db"));
+  REQUIRE_FALSE(lock.ok());
+  CHECK(lock.error().kind == ErrorKind::state);
+  CHECK(lock.error().message.find(dir.file("missing/state.db.lock")) != std::string::npos);
+  CHECK(lock.error().message.find("No such file or directory") != std::string::npos);
 }
