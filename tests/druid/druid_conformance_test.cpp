@@ -232,7 +232,7 @@ TEST_CASE("the fake answers recorded requests exactly as Druid 36 did") {
 
   // Not replayed, and why:
   // 008, 125      GET /status (versions, modules): not part of the SQL API the fake serves.
-  // 009, 051, 221 the sys schema (servers, segments).
+  // 009, 221      sys.servers.                            051  GROUP BY over sys.segments.
   // 041, 046      GROUP BY / TIME_FLOOR aggregations.     044  sketch aggregation (DS_HLL).
   // 045, 119      multi-value functions (MV_CONTAINS, MV_LENGTH, MV_TO_ARRAY).
   // 054, 055      non-UTC sqlTimeZone and SET statements.
@@ -655,4 +655,149 @@ TEST_CASE("the fake serves concurrent clients and a million rows") {
   for (auto& c : clients) CHECK(c.get() == 50000);
   RawResponse count = post_sql(druid.port(), sql_body("SELECT COUNT(*) AS c FROM big", ",\"resultFormat\":\"array\""));
   CHECK(count.body == "[[1000000]]\n");
+}
+
+namespace {
+
+// tsyncd's question for the active segments of one datasource, exactly as it sends it.
+RawResponse active_segments(FakeDruid& druid, const std::string& datasource, const std::string& authorization) {
+  const std::string query =
+      "SELECT \"start\", \"end\", \"version\", \"partition_num\", \"num_rows\" FROM sys.segments "
+      "WHERE \"datasource\" = ? AND \"is_active\" = 1";
+  return post_sql(druid.port(),
+                  sql_body(query, ",\"resultFormat\":\"arrayLines\",\"header\":true,\"typesHeader\":true,"
+                                  "\"sqlTypesHeader\":true,\"context\":{\"sqlTimeZone\":\"UTC\",\"sqlQueryId\":"
+                                  "\"segments-1\",\"timeout\":60000},\"parameters\":[{\"type\":\"VARCHAR\",\"value\":" +
+                                      json_quote(datasource) + "}]"),
+                  authorization);
+}
+
+const std::string kSegmentsHeader =
+    "[\"start\",\"end\",\"version\",\"partition_num\",\"num_rows\"]\n"
+    "[\"STRING\",\"STRING\",\"STRING\",\"LONG\",\"LONG\"]\n"
+    "[\"VARCHAR\",\"VARCHAR\",\"VARCHAR\",\"BIGINT\",\"BIGINT\"]\n";
+
+// One arrayLines row of that answer; versions are the n-th version the fake hands out.
+std::string segment_row(const std::string& day, const std::string& next_day, int version, int partition, int rows) {
+  return "[\"" + day + "T00:00:00.000Z\",\"" + next_day + "T00:00:00.000Z\",\"2026-10-01T00:00:0" +
+         std::to_string(version) + ".000Z\"," + std::to_string(partition) + "," + std::to_string(rows) + "]\n";
+}
+
+}  // namespace
+
+TEST_CASE("sys.segments follows Druid's segment timeline") {
+  FakeDruidOptions options;
+  options.users = {{"admin", "admin-pass"}, {"dbmeta_user", "user-pass"}};
+  FakeDruid druid(options);
+  const int64_t day = 86400000, d0 = ms("2024-01-01T00:00:00Z"), d1 = d0 + day, d2 = d1 + day;
+  auto n = [](int64_t v) { return std::vector<Value>{v}; };
+  druid.create_datasource("other", {DruidColumn::bigint("n")});
+  druid.append("other", {DruidRow{d0, n(1)}});  // version 0
+  druid.create_datasource("ds", {DruidColumn::bigint("n")});
+  // Versions 1-3, one per chunk; -1 ms lies in the chunk that starts a day before the epoch.
+  druid.append("ds", {DruidRow{d1, n(1)}, DruidRow{d0, n(1)}, DruidRow{-1, n(1)}, DruidRow{d0 + 3600000, n(1)},
+                      DruidRow{d1, n(1)}, DruidRow{d0 + 7200000, n(1)}});
+  auto body = [&](const std::string& ds = "ds") { return active_segments(druid, ds, kAdmin).body; };
+  const std::string before_epoch = segment_row("1969-12-31", "1970-01-01", 1, 0, 1);
+
+  SUBCASE("a new datasource: a version per touched chunk, framed like every arrayLines answer") {
+    const RawResponse r = active_segments(druid, "ds", kAdmin);
+    CHECK(r.status == 200);
+    CHECK(r.body == kSegmentsHeader + before_epoch + segment_row("2024-01-01", "2024-01-02", 2, 0, 3) +
+                        segment_row("2024-01-02", "2024-01-03", 3, 0, 2) + "\n");
+    CHECK(r.header("X-Druid-SQL-Query-Id") == "segments-1");
+    CHECK(r.header("X-Druid-Query-Id") == "segments-1");
+    CHECK(r.header("X-Druid-SQL-Header-Included") == "yes");
+    CHECK(r.header("Content-Type") == "application/json");
+    CHECK(r.header("X-Druid-Response-Context") == "{}");  // as recorded for sys tables (fixture 051)
+    CHECK(druid.chunk_versions("ds") == std::map<int64_t, std::string>{{-day, "2026-10-01T00:00:01.000Z"},
+                                                                        {d0, "2026-10-01T00:00:02.000Z"},
+                                                                        {d1, "2026-10-01T00:00:03.000Z"}});
+    CHECK(body("other") == kSegmentsHeader + segment_row("2024-01-01", "2024-01-02", 0, 0, 1) + "\n");
+    CHECK(body("none") == kSegmentsHeader + "\n");
+  }
+  SUBCASE("an append adds partitions under the chunk's version; a new chunk gets a new version") {
+    druid.append("ds", {DruidRow{d0 + 5, n(1)}, DruidRow{d2, n(1)}, DruidRow{d0 + 6, n(1)}});
+    // Day 0 holds 5 rows over 2 partitions: an even split, the remainder on partition 0.
+    CHECK(body() == kSegmentsHeader + before_epoch + segment_row("2024-01-01", "2024-01-02", 2, 0, 3) +
+                        segment_row("2024-01-01", "2024-01-02", 2, 1, 2) +
+                        segment_row("2024-01-02", "2024-01-03", 3, 0, 2) +
+                        segment_row("2024-01-03", "2024-01-04", 4, 0, 1) + "\n");
+    druid.append("ds", {DruidRow{d0 + 7, n(1)}});
+    CHECK(body() == kSegmentsHeader + before_epoch + segment_row("2024-01-01", "2024-01-02", 2, 0, 2) +
+                        segment_row("2024-01-01", "2024-01-02", 2, 1, 2) +
+                        segment_row("2024-01-01", "2024-01-02", 2, 2, 2) +
+                        segment_row("2024-01-02", "2024-01-03", 3, 0, 2) +
+                        segment_row("2024-01-03", "2024-01-04", 4, 0, 1) + "\n");
+  }
+  SUBCASE("delete, compaction and re-ingestion rewrite a chunk under a later version") {
+    druid.append("ds", {DruidRow{d0 + 5, n(1)}});  // two partitions, rewritten into one below
+    CHECK(druid.delete_rows("ds", d0 + 3600000, d0 + 3600001) == 1);
+    CHECK(druid.compact("ds", d1, d2, {"n"}) == 1);
+    druid.replace_interval("ds", -day, 0, {DruidRow{-5, n(7)}, DruidRow{-4, n(8)}});
+    CHECK(body() == kSegmentsHeader + segment_row("1969-12-31", "1970-01-01", 6, 0, 2) +
+                        segment_row("2024-01-01", "2024-01-02", 4, 0, 3) +
+                        segment_row("2024-01-02", "2024-01-03", 5, 0, 1) + "\n");
+    // A rewrite of part of a chunk rewrites the whole chunk; chunks it does not touch keep theirs.
+    druid.replace_interval("ds", d2, d2 + 1, {DruidRow{d2, n(1)}});
+    CHECK(druid.chunk_versions("ds") == std::map<int64_t, std::string>{{-day, "2026-10-01T00:00:06.000Z"},
+                                                                        {d0, "2026-10-01T00:00:04.000Z"},
+                                                                        {d1, "2026-10-01T00:00:05.000Z"},
+                                                                        {d2, "2026-10-01T00:00:07.000Z"}});
+  }
+  SUBCASE("a chunk left without rows has no segments") {
+    CHECK(druid.delete_rows("ds", d1, d2) == 2);
+    druid.replace_interval("ds", -day, 0, {});
+    CHECK(body() == kSegmentsHeader + segment_row("2024-01-01", "2024-01-02", 2, 0, 3) + "\n");
+    CHECK(druid.delete_rows("ds", std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()) == 3);
+    CHECK(body() == kSegmentsHeader + "\n");
+    CHECK(druid.chunk_versions("ds").empty());
+  }
+  SUBCASE("a datasource the user may not read has no segments, without a 403") {
+    druid.deny("dbmeta_user", "ds");
+    const RawResponse denied = active_segments(druid, "ds", kUser);
+    CHECK(denied.status == 200);
+    CHECK(denied.body == kSegmentsHeader + "\n");
+    CHECK(active_segments(druid, "other", kUser).body ==
+          kSegmentsHeader + segment_row("2024-01-01", "2024-01-02", 0, 0, 1) + "\n");
+    CHECK(active_segments(druid, "ds", kAdmin).body != kSegmentsHeader + "\n");
+  }
+  SUBCASE("segment ids, sizes and availability; drop and re-create") {
+    druid.append("ds", {DruidRow{d0 + 5, n(1)}});
+    druid.set_available("ds", false);
+    const std::string query =
+        "SELECT segment_id, \"size\", num_replicas, is_available, is_published, is_realtime, is_overshadowed "
+        "FROM sys.segments WHERE datasource = 'ds' AND \"start\" = '2024-01-01T00:00:00.000Z'";
+    CHECK(post_sql(druid.port(), sql_body(query, ",\"resultFormat\":\"array\""), kAdmin).body ==
+          "[[\"ds_2024-01-01T00:00:00.000Z_2024-01-02T00:00:00.000Z_2026-10-01T00:00:02.000Z\",1200,1,0,1,0,0],"
+          "[\"ds_2024-01-01T00:00:00.000Z_2024-01-02T00:00:00.000Z_2026-10-01T00:00:02.000Z_1\",1200,1,0,1,0,0]]\n");
+    druid.add_column("ds", DruidColumn::varchar("extra"));
+    CHECK(druid.chunk_versions("ds").at(d0) == "2026-10-01T00:00:02.000Z");
+    druid.drop_datasource("ds");
+    CHECK(body() == kSegmentsHeader + "\n");
+    druid.create_datasource("ds", {DruidColumn::bigint("n")});
+    CHECK(druid.chunk_versions("ds").empty());
+    druid.append("ds", {DruidRow{d0, n(1)}});
+    CHECK(body() == kSegmentsHeader + segment_row("2024-01-01", "2024-01-02", 4, 0, 1) + "\n");
+  }
+  SUBCASE("other sys tables stay unsupported") {
+    const RawResponse r = post_sql(druid.port(), sql_body("SELECT server FROM sys.servers"), kAdmin);
+    CHECK(r.status == 400);
+    CHECK(r.body.find("[fake Druid] not supported: the sys table servers") != std::string::npos);
+  }
+}
+
+TEST_CASE("time chunks follow segment_granularity_ms") {
+  FakeDruidOptions options;
+  options.segment_granularity_ms = 3600000;
+  FakeDruid druid(options);
+  druid.create_datasource("h", {DruidColumn::bigint("n")});
+  druid.append("h", {DruidRow{-1, {int64_t{1}}}, DruidRow{0, {int64_t{2}}}, DruidRow{3600000 * 2 + 1, {int64_t{3}}}});
+  CHECK(druid.chunk_versions("h") == std::map<int64_t, std::string>{{-3600000, "2026-10-01T00:00:00.000Z"},
+                                                                     {0, "2026-10-01T00:00:01.000Z"},
+                                                                     {7200000, "2026-10-01T00:00:02.000Z"}});
+  CHECK(post_sql(druid.port(), sql_body("SELECT \"start\", \"end\", num_rows FROM sys.segments WHERE \"start\" = "
+                                        "'1969-12-31T23:00:00.000Z'",
+                                        ",\"resultFormat\":\"array\""))
+            .body == "[[\"1969-12-31T23:00:00.000Z\",\"1970-01-01T00:00:00.000Z\",1]]\n");
 }

@@ -127,6 +127,39 @@ Table information_schema(const Catalog& catalog, const std::string& user, const 
   return t;
 }
 
+// sys.segments: the active segments of every datasource the user may read. Rows the user may not
+// see are left out rather than refused, as Druid filters this table by datasource permission.
+// Metadata outlives serving: an unavailable datasource keeps its segments, unavailable.
+Table sys_segments(const Catalog& catalog, const std::string& user) {
+  Table t;
+  for (const char* c : {"segment_id", "datasource", "start", "end"}) t.columns.push_back(text_column(c));
+  t.columns.push_back(DruidColumn::bigint("size"));
+  t.columns.push_back(text_column("version"));
+  for (const char* c : {"partition_num", "num_replicas", "num_rows", "is_active", "is_published", "is_available",
+                        "is_realtime", "is_overshadowed"})
+    t.columns.push_back(DruidColumn::bigint(c));
+  const int64_t g = catalog.segment_granularity_ms;
+  auto by_time = [](const DruidRow& r, int64_t time) { return r.time < time; };
+  for (const auto& [ds, d] : catalog.datasources) {
+    if (catalog.denied.count({user, ds})) continue;
+    for (const auto& [start, chunk] : d.chunks) {
+      auto first = std::lower_bound(d.rows.begin(), d.rows.end(), start, by_time);
+      const int64_t end = chunk_end(start, g);
+      const int64_t rows = std::lower_bound(first, d.rows.end(), end, by_time) - first;
+      const std::string from = format_iso_time(start, TimeUnit::ms), to = format_iso_time(end, TimeUnit::ms);
+      const std::string id = ds + "_" + from + "_" + to + "_" + chunk.version;
+      for (int64_t p = 0; p < chunk.partitions; ++p) {
+        // An even split; partition 0 takes the remainder, so the chunk's rows add up.
+        const int64_t n = rows / chunk.partitions + (p == 0 ? rows % chunk.partitions : 0);
+        t.owned.push_back(DruidRow{0, {p == 0 ? id : id + "_" + std::to_string(p), ds, from, to, 100 * n + 1000,
+                                       chunk.version, p, int64_t{1}, n, int64_t{1}, int64_t{1},
+                                       int64_t{d.available ? 1 : 0}, int64_t{0}, int64_t{0}}});
+      }
+    }
+  }
+  return t;
+}
+
 Table resolve_table(const Catalog& catalog, const QuerySpec& spec, const Select& s) {
   const Span& span = s.table_span;
   if (s.table.empty()) {  // SELECT without FROM: one row of nothing
@@ -135,7 +168,9 @@ Table resolve_table(const Catalog& catalog, const QuerySpec& spec, const Select&
     return t;
   }
   if (s.schema == "INFORMATION_SCHEMA") return information_schema(catalog, spec.user, s.table, span);
-  if (s.schema == "sys" || s.schema == "lookup" || s.schema == "view") reject_unsupported("the " + s.schema + " schema");
+  if (s.schema == "sys" && s.table == "segments") return sys_segments(catalog, spec.user);
+  if (s.schema == "sys") reject_unsupported("the sys table " + s.table);
+  if (s.schema == "lookup" || s.schema == "view") reject_unsupported("the " + s.schema + " schema");
   auto it = catalog.datasources.find(s.table);
   if ((!s.schema.empty() && s.schema != "druid") || it == catalog.datasources.end() || !it->second.available)
     reject_invalid_input("Object '" + s.table + "' not found" + at_position(span),
@@ -714,6 +749,17 @@ Answer execute(const Catalog& catalog, const EngineSettings& settings, const Que
 }
 
 }  // namespace
+
+int64_t chunk_start(int64_t time, int64_t granularity_ms) {
+  int64_t into = time % granularity_ms;
+  if (into < 0) into += granularity_ms;
+  return time < std::numeric_limits<int64_t>::min() + into ? std::numeric_limits<int64_t>::min() : time - into;
+}
+
+int64_t chunk_end(int64_t start, int64_t granularity_ms) {
+  return start > std::numeric_limits<int64_t>::max() - granularity_ms ? std::numeric_limits<int64_t>::max()
+                                                                       : start + granularity_ms;
+}
 
 Answer run_query(const Catalog& catalog, const EngineSettings& settings, const QuerySpec& spec,
                  const BodyFaults& faults) {

@@ -17,9 +17,18 @@
 
 namespace tsyncd::fakes::druid_detail {
 
+// The segments of one time chunk as Druid's timeline has them: appends add partitions to the
+// chunk's version, rewrites (re-ingestion, deletes, compaction) replace it by a later version.
+// Only the active (not overshadowed) version is kept: tsyncd filters on is_active = 1.
+struct TimeChunk {
+  std::string version;
+  int64_t partitions = 1;
+};
+
 struct Datasource {
   std::vector<DruidColumn> columns;  // columns[0] is __time
   std::vector<DruidRow> rows;        // ordered by time; ties in insertion order
+  std::map<int64_t, TimeChunk> chunks;  // by chunk start; a chunk is here iff it holds rows
   bool available = true;
   bool listed = true;  // in INFORMATION_SCHEMA
 };
@@ -27,7 +36,14 @@ struct Datasource {
 struct Catalog {
   std::map<std::string, Datasource> datasources;
   std::set<std::pair<std::string, std::string>> denied;  // (user, datasource)
+  int64_t segment_granularity_ms = 86400000;
+  int64_t versions_created = 0;  // every new version is a later timestamp, across datasources
 };
+
+// The time chunk [start, end) that holds `time`: chunks are aligned to multiples of the
+// granularity since the epoch, also before it. The first and last chunk are cut at the int64 range.
+int64_t chunk_start(int64_t time, int64_t granularity_ms);
+int64_t chunk_end(int64_t start, int64_t granularity_ms);
 
 // A typed `?` value from the request's "parameters".
 struct Parameter {

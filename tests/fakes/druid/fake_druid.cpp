@@ -5,7 +5,8 @@
 // Known differences from a real Druid 36/37 Router (each also listed where the conformance test
 // skips a recording):
 // - SQL is the subset of sql.h; other valid SQL gets a 400 whose message starts "[fake Druid]".
-// - only sqlTimeZone UTC; no gzip; no sys schema, lookups or views; no GET /status.
+// - only sqlTimeZone UTC; no gzip; of the sys schema only sys.segments, and of its columns only
+//   the first fourteen; no lookups or views; no GET /status.
 // - Calcite's syntax-error texts are approximated ("Incorrect syntax near ..."), as are the
 //   Jackson texts for malformed JSON bodies (the unknown-resultFormat and missing-parameter-type
 //   texts are exact).
@@ -597,6 +598,9 @@ void FakeDruid::Impl::handle_sql(const RawRequest& req, Reply& reply, DruidReque
 
 FakeDruid::FakeDruid(FakeDruidOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  if (impl_->options.segment_granularity_ms <= 0)
+    throw std::invalid_argument("fake Druid: segment_granularity_ms must be positive");
+  impl_->catalog.segment_granularity_ms = impl_->options.segment_granularity_ms;
   Impl* impl = impl_.get();
   RawServerOptions server_options;
   server_options.port = impl->options.port;
@@ -665,11 +669,53 @@ std::pair<std::vector<DruidRow>::iterator, std::vector<DruidRow>::iterator> inte
   return {b, e};
 }
 
+// Druid versions are the creation time of a segment set; a client compares them as text, so each
+// new one must sort after every earlier one.
+std::string new_version(Catalog& catalog) {
+  constexpr int64_t kFirstVersion = 1790812800000;  // 2026-10-01T00:00:00.000Z
+  return format_iso_time(kFirstVersion + 1000 * catalog.versions_created++, TimeUnit::ms);
+}
+
+std::set<int64_t> chunks_of(const Catalog& catalog, const std::vector<DruidRow>& rows) {
+  std::set<int64_t> starts;
+  for (const DruidRow& r : rows) starts.insert(chunk_start(r.time, catalog.segment_granularity_ms));
+  return starts;
+}
+
+// An append adds a partition to the chunk's current version; only an empty chunk gets a version.
+void add_partitions(Catalog& catalog, Datasource& d, const std::set<int64_t>& starts) {
+  for (int64_t start : starts) {
+    auto [chunk, created] = d.chunks.try_emplace(start);
+    if (created) chunk->second.version = new_version(catalog);
+    else ++chunk->second.partitions;
+  }
+}
+
+// A rewrite of [lo, hi) (re-ingestion, delete, compaction) replaces every chunk it overlaps by a
+// new version of one partition; a chunk left without rows has no segment at all.
+void rewrite_chunks(Catalog& catalog, Datasource& d, int64_t lo, int64_t hi) {
+  if (lo >= hi) return;
+  const int64_t g = catalog.segment_granularity_ms;
+  std::set<int64_t> starts;
+  for (auto it = d.chunks.lower_bound(chunk_start(lo, g)); it != d.chunks.end() && it->first < hi; ++it)
+    starts.insert(it->first);
+  auto [b, e] = interval(d, lo, hi);
+  for (auto it = b; it != e; ++it) starts.insert(chunk_start(it->time, g));
+  for (int64_t start : starts) {
+    auto [first, last] = interval(d, start, chunk_end(start, g));
+    if (first == last) d.chunks.erase(start);
+    else d.chunks[start] = TimeChunk{new_version(catalog), 1};
+  }
+}
+
 }  // namespace
 
 void FakeDruid::append(const std::string& datasource, std::vector<DruidRow> rows) {
   std::unique_lock lock(impl_->data_mutex);
-  insert_rows(impl_->datasource(datasource), std::move(rows));
+  Datasource& d = impl_->datasource(datasource);
+  const std::set<int64_t> starts = chunks_of(impl_->catalog, rows);
+  insert_rows(d, std::move(rows));
+  add_partitions(impl_->catalog, d, starts);
 }
 
 size_t FakeDruid::delete_rows(const std::string& datasource, int64_t lo, int64_t hi) {
@@ -678,6 +724,7 @@ size_t FakeDruid::delete_rows(const std::string& datasource, int64_t lo, int64_t
   auto [b, e] = interval(d, lo, hi);
   const size_t n = static_cast<size_t>(e - b);
   d.rows.erase(b, e);
+  rewrite_chunks(impl_->catalog, d, lo, hi);
   return n;
 }
 
@@ -689,6 +736,7 @@ void FakeDruid::replace_interval(const std::string& datasource, int64_t lo, int6
   auto [b, e] = interval(d, lo, hi);
   d.rows.erase(b, e);
   insert_rows(d, std::move(rows));
+  rewrite_chunks(impl_->catalog, d, lo, hi);
 }
 
 size_t FakeDruid::compact(const std::string& datasource, int64_t lo, int64_t hi,
@@ -724,6 +772,7 @@ size_t FakeDruid::compact(const std::string& datasource, int64_t lo, int64_t hi,
   const size_t removed = static_cast<size_t>(e - b) - merged.size();
   d.rows.erase(b, e);
   insert_rows(d, std::move(merged));
+  rewrite_chunks(impl_->catalog, d, lo, hi);
   return removed;
 }
 
@@ -737,6 +786,15 @@ std::vector<DruidColumn> FakeDruid::columns(const std::string& datasource) const
   std::shared_lock lock(impl_->data_mutex);
   auto it = impl_->catalog.datasources.find(datasource);
   return it == impl_->catalog.datasources.end() ? std::vector<DruidColumn>{} : it->second.columns;
+}
+
+std::map<int64_t, std::string> FakeDruid::chunk_versions(const std::string& datasource) const {
+  std::shared_lock lock(impl_->data_mutex);
+  std::map<int64_t, std::string> versions;
+  auto it = impl_->catalog.datasources.find(datasource);
+  if (it != impl_->catalog.datasources.end())
+    for (const auto& [start, chunk] : it->second.chunks) versions[start] = chunk.version;
+  return versions;
 }
 
 void FakeDruid::deny(const std::string& user, const std::string& datasource) {

@@ -11,7 +11,12 @@
 //   parameters and literals) and on other columns, ORDER BY __time with LIMIT/OFFSET (other
 //   ORDER BY on a scan is rejected like Druid, E13; time ordering above 100000 rows with many
 //   segments per chunk is the resource-limit error of section 4.3), MIN/MAX/COUNT(*),
-//   TIMESTAMP_TO_MILLIS, INFORMATION_SCHEMA.TABLES and .COLUMNS; typed `?` parameters.
+//   TIMESTAMP_TO_MILLIS, INFORMATION_SCHEMA.TABLES and .COLUMNS, sys.segments; typed `?`
+//   parameters.
+// - a segment timeline per time chunk, because a sync client learns from sys.segments which chunks
+//   were rewritten: an append adds a partition under the chunk's version, a rewrite (re-ingestion,
+//   delete, compaction) gives the chunk a later version, an emptied chunk loses its segments.
+//   sys.segments shows only the active segments, and only of datasources the user may read.
 // - every result format with header/typesHeader/sqlTypesHeader, Druid's value rendering, the
 //   response headers, error envelopes, Content-Type rules (>= 35, or 34.0.0's charset bug), and
 //   druid-basic-security's 401/403 answers.
@@ -105,6 +110,9 @@ struct FakeDruidOptions {
   // Emulated segments per time chunk: above 50, time-ordered scans over more than 100000 rows
   // (or without LIMIT) fail with "Resource limit exceeded" like Druid's n-way merge (section 4.3).
   int segments_per_time_chunk = 63;
+  // The time chunks of sys.segments (DAY by default), aligned to the epoch. The merge limit above
+  // does not depend on them: it stands for a cluster with many segments per chunk.
+  int64_t segment_granularity_ms = 86400000;
   EmptyAggregates empty_aggregates = EmptyAggregates::null_row;
   bool reject_json_charset = false;  // Druid 34.0.0: "application/json; charset=..." is rejected
   std::string data_server = "localhost:8083";  // "host" in legacy error envelopes
@@ -154,6 +162,8 @@ class FakeDruid {
   size_t compact(const std::string& datasource, int64_t lo, int64_t hi, const std::set<std::string>& metrics);
   std::vector<DruidRow> rows(const std::string& datasource) const;  // storage order
   std::vector<DruidColumn> columns(const std::string& datasource) const;  // including __time
+  // The active version of each time chunk that holds rows, by chunk start.
+  std::map<int64_t, std::string> chunk_versions(const std::string& datasource) const;
 
   // ---- security ----
   // With users configured: `user` gets 403 for queries on `datasource`.
