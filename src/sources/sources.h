@@ -29,6 +29,14 @@ struct SourceOptions {
   std::map<std::string, std::vector<std::string>> key_columns;
 };
 
+// One time chunk of a source's storage: [start, end) in the table's native unit, and a version
+// that changes whenever a row in it is added, changed or removed.
+struct ChunkVersion {
+  int64_t start = 0;
+  int64_t end = 0;
+  std::string version;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -45,6 +53,17 @@ class Source {
   // continues from the last timestamp (inclusive). Retries transient failures internally.
   virtual Result<std::vector<Row>> read(const TableInfo& table, const TimeRange& range, size_t limit,
                                         std::stop_token stop) = 0;
+
+  // The table's chunks, for sources that rewrite old data in place (Druid compaction, re-ingestion,
+  // dropped segments): a sync re-reads every chunk whose version changed since its last run,
+  // however far behind the cursor. nullopt: the source keeps no such record, lookback covers late
+  // changes (QuestDB).
+  virtual Result<std::optional<std::vector<ChunkVersion>>> chunk_versions(const TableInfo& table,
+                                                                          std::stop_token stop) {
+    (void)table;
+    (void)stop;
+    return std::optional<std::vector<ChunkVersion>>();
+  }
 
   // "questdb localhost:9000" — for logs and /status; never contains a secret.
   virtual std::string describe() const = 0;

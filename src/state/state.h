@@ -1,5 +1,6 @@
 // state: tsyncd's own bookkeeping in an SQLite file (separate from the destination): per-table
-// cursors, the last discovered schema, and run history. Thread-safe; one instance per process.
+// cursors, the last discovered schema, the source's chunk versions, and run history. Thread-safe;
+// one instance per process.
 //
 // A cursor is committed only after the destination transaction holding every row below it has
 // committed, so a crash between the two re-reads a little, never skips.
@@ -83,6 +84,12 @@ class StateStore {
   // The last schema seen for a table, as opaque text (sync stores a JSON description).
   virtual Result<std::optional<std::string>> schema(const std::string& connector, const std::string& table) = 0;
   virtual Status save_schema(const std::string& connector, const std::string& table, const std::string& text) = 0;
+
+  // The source's chunk versions as of the table's last complete sync, as opaque text (sync
+  // stores one line per chunk); forgotten by reset().
+  virtual Result<std::optional<std::string>> chunk_versions(const std::string& connector, const std::string& table) = 0;
+  virtual Status save_chunk_versions(const std::string& connector, const std::string& table,
+                                     const std::string& text) = 0;
 };
 
 }  // namespace tsyncd

@@ -5,10 +5,11 @@
 // which rolls a cursor back (tsyncd re-reads a little); the destination, synchronous=FULL, never
 // loses a committed range the cursor points past.
 //
-// Schema version 1 (PRAGMA user_version; a later version migrates from the number it finds):
+// Schema version 2 (PRAGMA user_version; each version migrates from the number it finds):
 //   cursors (connector, table_name, resume_ts, unit, time_column, rows_total, updated_at)
 //   runs    (id, connector, table_name, kind, started_at_ms, finished_at_ms, rows, ok, error)
 //   schemas (connector, table_name, text)
+//   chunks  (connector, table_name, text)      version 2: the source's chunk versions
 #include <mutex>
 
 #include "sqlite_util/sqlite_util.h"
@@ -17,7 +18,7 @@
 namespace tsyncd {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 30000;
 // Runs kept per table. The latest success and the latest failure are kept even when older, so
 // last_success_ms / last_failure_ms survive a long streak of the other outcome.
@@ -53,6 +54,16 @@ CREATE TABLE schemas (
   PRIMARY KEY (connector, table_name)
 );
 PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* kMigrateV1toV2 = R"sql(
+CREATE TABLE chunks (
+  connector TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (connector, table_name)
+);
+PRAGMA user_version = 2;
 )sql";
 
 std::optional<TimeUnit> parse_unit(std::string_view text) {
@@ -185,18 +196,37 @@ class SqliteStateStore final : public StateStore {
 
   Status reset(const std::string& connector, const std::string& table) override {
     std::lock_guard lock(mutex_);
-    Result<SqliteStatement> stmt =
-        db_.prepare("DELETE FROM cursors WHERE connector = ?1 AND (?2 = '' OR table_name = ?2)");
-    if (!stmt.ok()) return failed(stmt.error());
-    stmt->bind_text(1, connector);
-    stmt->bind_text(2, table);
-    if (Status s = stmt->run(); !s.ok()) return failed(s.error());
+    for (const char* sql : {"DELETE FROM cursors WHERE connector = ?1 AND (?2 = '' OR table_name = ?2)",
+                            "DELETE FROM chunks WHERE connector = ?1 AND (?2 = '' OR table_name = ?2)"}) {
+      Result<SqliteStatement> stmt = db_.prepare(sql);
+      if (!stmt.ok()) return failed(stmt.error());
+      stmt->bind_text(1, connector);
+      stmt->bind_text(2, table);
+      if (Status s = stmt->run(); !s.ok()) return failed(s.error());
+    }
     return ok_status();
   }
 
   Result<std::optional<std::string>> schema(const std::string& connector, const std::string& table) override {
+    return read_text("schemas", connector, table);
+  }
+  Status save_schema(const std::string& connector, const std::string& table, const std::string& text) override {
+    return write_text("schemas", connector, table, text);
+  }
+  Result<std::optional<std::string>> chunk_versions(const std::string& connector, const std::string& table) override {
+    return read_text("chunks", connector, table);
+  }
+  Status save_chunk_versions(const std::string& connector, const std::string& table, const std::string& text) override {
+    return write_text("chunks", connector, table, text);
+  }
+
+ private:
+  // One opaque text per table, in `schemas` or `chunks`.
+  Result<std::optional<std::string>> read_text(const std::string& store, const std::string& connector,
+                                               const std::string& table) {
     std::lock_guard lock(mutex_);
-    Result<SqliteStatement> stmt = db_.prepare("SELECT text FROM schemas WHERE connector = ?1 AND table_name = ?2");
+    Result<SqliteStatement> stmt =
+        db_.prepare("SELECT text FROM " + store + " WHERE connector = ?1 AND table_name = ?2");
     if (!stmt.ok()) return failed(stmt.error());
     stmt->bind_text(1, connector);
     stmt->bind_text(2, table);
@@ -206,10 +236,11 @@ class SqliteStateStore final : public StateStore {
     return std::optional<std::string>(stmt->column_text(0));
   }
 
-  Status save_schema(const std::string& connector, const std::string& table, const std::string& text) override {
+  Status write_text(const std::string& store, const std::string& connector, const std::string& table,
+                    const std::string& text) {
     std::lock_guard lock(mutex_);
     Result<SqliteStatement> stmt = db_.prepare(
-        "INSERT INTO schemas (connector, table_name, text) VALUES (?1, ?2, ?3) "
+        "INSERT INTO " + store + " (connector, table_name, text) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (connector, table_name) DO UPDATE SET text = excluded.text");
     if (!stmt.ok()) return failed(stmt.error());
     stmt->bind_text(1, connector);
@@ -219,7 +250,6 @@ class SqliteStateStore final : public StateStore {
     return ok_status();
   }
 
- private:
   Error failed(const Error& error) const { return error.with_context("state store " + path_); }
 
   // Reads (resume_ts, unit, time_column) starting at column `first`.
@@ -278,7 +308,14 @@ class SqliteStateStore final : public StateStore {
 Status migrate_locked(SqliteDb& db) {
   Result<std::string> version = db.query_text("PRAGMA user_version");
   if (!version.ok()) return version.error();
-  if (*version == "0") return db.exec(kCreateSchemaV1);
+  if (*version == "0") {
+    if (Status s = db.exec(kCreateSchemaV1); !s.ok()) return s;
+    *version = "1";
+  }
+  if (*version == "1") {
+    if (Status s = db.exec(kMigrateV1toV2); !s.ok()) return s;
+    *version = "2";
+  }
   if (*version == std::to_string(kSchemaVersion)) return ok_status();
   return make_error(ErrorKind::state, "schema version " + *version + " is newer than this tsyncd knows (" +
                                           std::to_string(kSchemaVersion) + "); use the tsyncd that wrote it");

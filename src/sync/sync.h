@@ -61,6 +61,14 @@ Result<SyncOutcome> run_sync(const SyncJob& job, std::stop_token stop, const Pro
 // dup = 0..n-1 among rows with equal (ts, key). Exposed for tests.
 void assign_row_identity(std::vector<Row>& rows, const std::vector<size_t>& key_indexes);
 
+// Chunk versions as stored in the state store: one "start end hash-of-version" line per chunk.
+// decode returns nullopt for text it cannot read (the sync then treats it as never stored).
+std::string encode_chunk_versions(const std::vector<ChunkVersion>& chunks);
+std::optional<std::vector<ChunkVersion>> decode_chunk_versions(const std::string& text);
+// The half-open ranges [lo, hi) covered by chunks that are new, gone or of another version in
+// `now` than in `before`; merged where they touch, ascending. Both must be encoded the same way.
+std::vector<TimeRange> changed_chunks(const std::vector<ChunkVersion>& before, const std::vector<ChunkVersion>& now);
+
 // The schema text stored in the state store (to notice and log schema changes once).
 std::string describe_schema(const TableInfo& info);
 

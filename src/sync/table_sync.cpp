@@ -63,9 +63,17 @@ Result<std::optional<Window>> plan_window(const SyncJob& job, const TableInfo& i
 // Runs the page loop of architecture 4 over one window.
 class PageLoop {
  public:
-  PageLoop(const SyncJob& job, const TableInfo& info, std::optional<int64_t> stored_cursor, std::stop_token stop,
-           const ProgressFn& progress, SyncOutcome& outcome)
-      : job_(job), info_(info), stored_cursor_(stored_cursor), stop_(stop), progress_(progress), outcome_(outcome) {}
+  // `advance_cursor` false: a re-read of a range that does not move the cursor (a resync, a
+  // rewritten chunk).
+  PageLoop(const SyncJob& job, const TableInfo& info, std::optional<int64_t> stored_cursor, bool advance_cursor,
+           std::stop_token stop, const ProgressFn& progress, SyncOutcome& outcome)
+      : job_(job),
+        info_(info),
+        stored_cursor_(stored_cursor),
+        advance_cursor_(advance_cursor),
+        stop_(stop),
+        progress_(progress),
+        outcome_(outcome) {}
 
   Status run(Window window) {
     const size_t page_size = job_.settings.page_size;
@@ -141,7 +149,7 @@ class PageLoop {
     // end beyond what the incremental sync has read, and rows arriving below that end later
     // would then be skipped.
     std::optional<int64_t> cursor = stored_cursor_;
-    if (!job_.resync) cursor = stored_cursor_ ? std::max(*stored_cursor_, resume) : resume;
+    if (advance_cursor_) cursor = stored_cursor_ ? std::max(*stored_cursor_, resume) : resume;
     if (cursor) {
       Cursor c{*cursor, info_.time_unit, info_.time_column().name};
       if (Status s =
@@ -160,6 +168,7 @@ class PageLoop {
   const SyncJob& job_;
   const TableInfo& info_;
   std::optional<int64_t> stored_cursor_;
+  const bool advance_cursor_;
   std::stop_token stop_;
   const ProgressFn& progress_;
   SyncOutcome& outcome_;
@@ -177,6 +186,58 @@ void note_schema(const SyncJob& job, const TableInfo& info) {
     spdlog::warn("[{}/{}] column not synced: {}", job.ref.connector, job.ref.table, skipped);
   if (Status s = job.state.save_schema(job.ref.connector, job.ref.table, text); !s)
     spdlog::warn("[{}/{}] could not save the schema: {}", job.ref.connector, job.ref.table, s.error().message);
+}
+
+// The source's chunk versions now, and the ranges below `below` whose chunks changed since the
+// last complete sync. Chunks above `below` are read by the sync window anyway. A failure to list
+// them costs only the widening, so it is logged and the sync goes on.
+struct ChunkPlan {
+  std::optional<std::string> save;  // what to store once this sync completes
+  std::vector<TimeRange> reread;    // [lo, hi), ascending
+};
+
+Result<ChunkPlan> plan_chunks(const SyncJob& job, const TableInfo& info, bool has_cursor, std::stop_token stop) {
+  ChunkPlan plan;
+  if (job.resync) return plan;  // a resync reads one range; the rest still has to be compared later
+  auto listed = job.source.chunk_versions(info, stop);
+  if (!listed) {
+    if (listed.error().kind == ErrorKind::cancelled) return listed.error();
+    spdlog::warn("[{}/{}] could not list the source's chunks, so only the lookback window is re-read: {}",
+                 job.ref.connector, job.ref.table, listed.error().message);
+    return plan;
+  }
+  if (!*listed) return plan;
+  const std::string now = encode_chunk_versions(**listed);
+  auto stored = job.state.chunk_versions(job.ref.connector, job.ref.table);
+  if (!stored) return stored.error();
+  if (*stored && **stored == now) return plan;  // nothing rewritten, nothing to store
+  plan.save = now;
+  if (!has_cursor || !*stored) return plan;
+  if (auto before = decode_chunk_versions(**stored)) plan.reread = changed_chunks(*before, *decode_chunk_versions(now));
+  return plan;
+}
+
+// Re-reads the changed chunks below the sync window, [lo, min(hi, below)), without moving the cursor.
+Status reread_chunks(const SyncJob& job, const TableInfo& info, const std::vector<TimeRange>& ranges, int64_t below,
+                     std::optional<int64_t> cursor, std::stop_token stop, const ProgressFn& progress,
+                     SyncOutcome& outcome) {
+  std::vector<TimeRange> clipped;
+  std::string listed;
+  for (const TimeRange& r : ranges) {
+    if (r.lo >= below) break;
+    clipped.push_back(TimeRange{r.lo, std::min(r.hi, below), false});
+    if (!listed.empty()) listed += ", ";
+    listed += clipped.back().describe(info.time_unit);
+  }
+  if (clipped.empty()) return ok_status();
+  spdlog::info("[{}/{}] the source rewrote data behind the lookback window (compaction, re-ingestion or drop): "
+               "re-reading {}", job.ref.connector, job.ref.table, listed);
+  for (const TimeRange& r : clipped) {
+    if (stop.stop_requested()) break;
+    PageLoop loop(job, info, cursor, false, stop, progress, outcome);
+    if (Status s = loop.run(Window{r.lo, r.hi - 1}); !s) return s;
+  }
+  return ok_status();
 }
 
 }  // namespace
@@ -203,6 +264,11 @@ Result<SyncOutcome> run_sync(const SyncJob& job, std::stop_token stop, const Pro
   }
   if (cursor) outcome.cursor = cursor->resume_ts;
 
+  // Listed before anything is read, so a chunk rewritten while this sync reads shows up as
+  // changed next time.
+  auto chunks = plan_chunks(job, *info, cursor.has_value(), stop);
+  if (!chunks) return chunks.error();
+
   auto bounds = job.source.bounds(*info, stop);
   if (!bounds) return bounds.error();
   if (*bounds) outcome.source_max = (*bounds)->max_ts;
@@ -217,8 +283,18 @@ Result<SyncOutcome> run_sync(const SyncJob& job, std::stop_token stop, const Pro
 
   std::optional<int64_t> stored_resume;
   if (cursor) stored_resume = cursor->resume_ts;
-  PageLoop loop(job, *info, stored_resume, stop, progress, outcome);
+  if (Status s = reread_chunks(job, *info, chunks->reread, (*window)->lo, stored_resume, stop, progress, outcome); !s)
+    return s.error();
+  if (stop.stop_requested()) {
+    outcome.interrupted = true;
+    return outcome;
+  }
+  PageLoop loop(job, *info, stored_resume, !job.resync, stop, progress, outcome);
   if (Status s = loop.run(**window); !s) return s.error();
+  if (chunks->save && !outcome.interrupted) {
+    if (Status s = job.state.save_chunk_versions(job.ref.connector, job.ref.table, *chunks->save); !s)
+      return s.error();
+  }
   return outcome;
 }
 

@@ -496,3 +496,49 @@ TEST_CASE("a schema change between discoveries is noticed, never misread") {
   CHECK(e.kind == ErrorKind::protocol);
   CHECK(e.message.find("column 'id' is now DOUBLE") != std::string::npos);
 }
+
+TEST_CASE("chunk versions from sys.segments: one per interval, changed by appends, rewrites and drops") {
+  Env env;
+  auto source = make(options_for(env.druid.port()));
+  TableInfo info = ok(source->discover("types", {}));
+  const int64_t day = 86400000;
+  const int64_t oct1 = ms("2026-10-01T00:00:00Z");
+  auto listed = [&] {
+    auto chunks = ok(source->chunk_versions(info, {}));
+    REQUIRE(chunks.has_value());
+    std::map<std::pair<int64_t, int64_t>, std::string> out;
+    for (const ChunkVersion& c : *chunks) out[{c.start, c.end}] = c.version;
+    return out;
+  };
+  auto before = listed();
+  REQUIRE(before.size() == 2);
+  REQUIRE(before.count({0, day}) == 1);
+  REQUIRE(before.count({oct1, oct1 + day}) == 1);
+  // What was sent: sys.segments of this datasource only, active segments only, as a typed parameter.
+  bool sent = false;
+  for (const auto& r : env.druid.requests())
+    if (r.query.find("sys.segments") != std::string::npos) {
+      sent = true;
+      CHECK(r.query == "SELECT \"start\", \"end\", \"version\", \"partition_num\" FROM sys.segments "
+                       "WHERE \"datasource\" = ? AND \"is_active\" = 1");
+      CHECK(r.body.find(R"("parameters":[{"type":"VARCHAR","value":"types"}])") != std::string::npos);
+    }
+  CHECK(sent);
+
+  // An append adds a partition under the same Druid version: still a different chunk version here.
+  const Value null;
+  env.druid.append("types", {DruidRow{oct1 + 5, {int64_t{7}, null, null, null, null, null, null, null, null}}});
+  auto appended = listed();
+  CHECK(appended.at({0, day}) == before.at({0, day}));
+  CHECK(appended.at({oct1, oct1 + day}) != before.at({oct1, oct1 + day}));
+  // A compaction of that day rewrites it again.
+  env.druid.compact("types", oct1, oct1 + day, {});
+  auto compacted = listed();
+  CHECK(compacted.at({oct1, oct1 + day}) != appended.at({oct1, oct1 + day}));
+  CHECK(compacted.at({0, day}) == before.at({0, day}));
+  // A day whose rows are all gone has no segment any more.
+  env.druid.delete_rows("types", 0, day);
+  auto dropped = listed();
+  CHECK(dropped.count({0, day}) == 0);
+  CHECK(dropped.size() == 1);
+}

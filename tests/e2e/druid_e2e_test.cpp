@@ -77,6 +77,14 @@ void create_simple(fakes::FakeDruid& fake, const std::string& datasource) {
 
 DruidRow simple(int64_t time, const std::string& s, int64_t v) { return {time, {text(s), integer(v)}}; }
 
+// A simple datasource of 100 rows, one a second from kT0: ("x", 0), ("x", 1), ...
+void create_one_row_a_second(fakes::FakeDruid& fake, const std::string& datasource) {
+  create_simple(fake, datasource);
+  std::vector<DruidRow> rows;
+  for (int i = 0; i < 100; ++i) rows.push_back(simple(kT0 + i * kSecond, "x", i));
+  fake.append(datasource, rows);
+}
+
 // Datasource "slow": 50 rows, and the first page query is answered only after `delay_ms`.
 void create_slow(fakes::FakeDruid& fake, int delay_ms) {
   create_simple(fake, "slow");
@@ -240,20 +248,36 @@ TEST_CASE("every Druid type, with NULLs, empty strings, extremes, NaN/Infinity a
   CHECK(actual == source_rows(env, "types"));
 }
 
-TEST_CASE("late rows inside lookback appear; older ones only after tsyncd resync") {
+TEST_CASE("late rows appear: inside lookback by the re-read, older ones through Druid's segment listing") {
   DruidEnv env;
   env.connector_extra = R"(, "lookback": "10s")";
-  create_simple(env.fake, "late");
-  std::vector<DruidRow> rows;
-  for (int i = 0; i < 100; ++i) rows.push_back(simple(kT0 + i * kSecond, "x", i));  // one row a second
-  env.fake.append("late", rows);
+  create_one_row_a_second(env.fake, "late");
   env.destination.require_ok(env.sync_once("late", 16));
   CHECK(destination_rows(env, "late") == source_rows(env, "late"));
 
-  const DruidRow outside = simple(kT0 + 5 * kSecond, "late outside lookback", 2000);
+  // A late append adds a partition to the day's segments, which the next sync notices.
   env.fake.append("late", {simple(kT0 + 95 * kSecond, "late inside lookback", 1000),
-                           simple(kT0 + 99 * kSecond, "late at the cursor", 1001), outside});
+                           simple(kT0 + 99 * kSecond, "late at the cursor", 1001),
+                           simple(kT0 + 5 * kSecond, "late outside lookback", 2000)});
   env.destination.require_ok(env.sync_once("late", 16));
+  CHECK(destination_rows(env, "late") == source_rows(env, "late"));
+  CHECK(destination_rows(env, "late").size() == 103);
+}
+
+TEST_CASE("without the segment listing, rows late beyond lookback wait for tsyncd resync") {
+  DruidEnv env;
+  env.connector_extra = R"(, "lookback": "10s")";
+  create_one_row_a_second(env.fake, "late");
+  env.destination.require_ok(env.sync_once("late", 16));
+
+  env.fake.arm(FaultSpec(DruidFault::uncategorized_500, 1000, "sys.segments"));
+  const DruidRow outside = simple(kT0 + 5 * kSecond, "late outside lookback", 2000);
+  env.fake.append("late", {simple(kT0 + 95 * kSecond, "late inside lookback", 1000), outside});
+  auto result = env.sync_once("late", 16);
+  env.destination.require_ok(result);
+  CHECK_MESSAGE(result.output.find("could not list the source's chunks, so only the lookback window is re-read") !=
+                    std::string::npos,
+                result.output);
   auto expected = source_rows(env, "late");
   const std::string outside_row =
       cell_text(format_iso_time(outside.time, TimeUnit::ms)) + "|" + cell_text("late outside lookback") + "|" + cell_int(2000);
@@ -263,7 +287,41 @@ TEST_CASE("late rows inside lookback appear; older ones only after tsyncd resync
 
   env.destination.require_ok(run_tsyncd({"resync", "--config", env.config_path(), "--connector", "drd", "--table", "late"}));
   CHECK(destination_rows(env, "late") == source_rows(env, "late"));
-  CHECK(destination_rows(env, "late").size() == 103);
+  CHECK(destination_rows(env, "late").size() == 102);
+}
+
+TEST_CASE("compaction, re-ingestion and a dropped day far behind the cursor are reflected without a resync") {
+  DruidEnv env;
+  env.connector_extra = R"(, "lookback": "1h")";
+  env.fake.create_datasource("hist", {DruidColumn::varchar("host"), DruidColumn::bigint("cnt")});
+  constexpr int64_t kDay = 86400 * kSecond;
+  std::vector<DruidRow> rows;
+  for (int day = 0; day < 4; ++day)
+    for (int s = 0; s < 30; ++s) {
+      rows.push_back({kT0 + day * kDay + s * kSecond, {text("a"), integer(1)}});
+      rows.push_back({kT0 + day * kDay + s * kSecond, {text("a"), integer(2)}});
+    }
+  env.fake.append("hist", rows);
+  env.destination.require_ok(env.sync_once("hist", 25));
+  REQUIRE(destination_rows(env, "hist") == source_rows(env, "hist"));
+
+  // Days 0 to 2 lie days behind the cursor (day 3), far outside the 1h lookback.
+  REQUIRE(env.fake.compact("hist", kT0, kT0 + kDay, {"cnt"}) == 30);
+  env.fake.replace_interval("hist", kT0 + kDay, kT0 + 2 * kDay, {{kT0 + kDay + 7 * kSecond, {text("re"), integer(9)}}});
+  REQUIRE(env.fake.delete_rows("hist", kT0 + 2 * kDay, kT0 + 3 * kDay) == 60);
+  auto result = env.sync_once("hist", 25);
+  env.destination.require_ok(result);
+  auto dest = destination_rows(env, "hist");
+  CHECK(dest == source_rows(env, "hist"));
+  CHECK(dest.size() == 30 + 1 + 60);
+  CHECK(std::count(dest.begin(), dest.end(), cell_text("2024-01-01T00:00:29.000Z") + "|" + cell_text("a") + "|" +
+                                                 cell_int(3)) == 1);
+  CHECK_MESSAGE(result.output.find("the source rewrote data behind the lookback window") != std::string::npos,
+                result.output);
+  // Nothing changed since: the next sync reads only its window.
+  env.fake.clear_requests();
+  env.destination.require_ok(env.sync_once("hist", 25));
+  for (const auto& r : env.fake.requests()) CHECK(r.body.find(std::to_string(kT0)) == std::string::npos);
 }
 
 TEST_CASE("a dropped interval and a compaction inside lookback are reflected exactly") {
@@ -309,10 +367,7 @@ TEST_CASE("a dropped interval and a compaction inside lookback are reflected exa
 TEST_CASE("rows dropped at the end of a datasource (its max __time moves back) disappear too") {
   DruidEnv env;
   env.connector_extra = R"(, "lookback": "1h")";
-  create_simple(env.fake, "tail");
-  std::vector<DruidRow> rows;
-  for (int i = 0; i < 100; ++i) rows.push_back(simple(kT0 + i * kSecond, "x", i));
-  env.fake.append("tail", rows);
+  create_one_row_a_second(env.fake, "tail");
   env.destination.require_ok(env.sync_once("tail", 30));
   REQUIRE(env.fake.delete_rows("tail", kT0 + 90 * kSecond, kT0 + 100 * kSecond) == 10);
   env.destination.require_ok(env.sync_once("tail", 30));

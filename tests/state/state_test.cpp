@@ -174,12 +174,12 @@ TEST_CASE("a state file from a newer tsyncd is refused, not misread") {
   open_store(path);
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 3", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   auto store = StateStore::open(path);
   REQUIRE_FALSE(store.ok());
   CHECK(store.error().kind == ErrorKind::state);
-  CHECK(store.error().message.find("version 2") != std::string::npos);
+  CHECK(store.error().message.find("version 3") != std::string::npos);
   CHECK(store.error().message.find(path) != std::string::npos);
 }
 
@@ -243,4 +243,37 @@ TEST_CASE("a state lock that cannot be created says where and why") {
   CHECK(lock.error().kind == ErrorKind::state);
   CHECK(lock.error().message.find(dir.file("missing/state.db.lock")) != std::string::npos);
   CHECK(lock.error().message.find("No such file or directory") != std::string::npos);
+}
+
+TEST_CASE("a version 1 state file is migrated in place: cursors kept, chunk versions added") {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  {
+    auto store = open_store(path);
+    REQUIRE(store->commit_cursor("q", "t", Cursor{77, TimeUnit::ms, "__time"}, 5).ok());
+  }
+  // Back to the version 1 layout, as an older tsyncd left it.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP TABLE chunks; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto store = open_store(path);
+  CHECK((*store->cursor("q", "t"))->resume_ts == 77);
+  CHECK_FALSE(store->chunk_versions("q", "t")->has_value());
+  REQUIRE(store->save_chunk_versions("q", "t", "0 10 ab\n").ok());
+  CHECK(store->chunk_versions("q", "t")->value() == "0 10 ab\n");
+}
+
+TEST_CASE("chunk versions are replaced, and a reset forgets them with the cursor") {
+  TempDir dir;
+  auto store = open_store(dir.file("state.db"));
+  REQUIRE(store->save_chunk_versions("q", "t", "one").ok());
+  REQUIRE(store->save_chunk_versions("q", "t", "two").ok());
+  REQUIRE(store->save_chunk_versions("q", "u", "other").ok());
+  CHECK(store->chunk_versions("q", "t")->value() == "two");
+  REQUIRE(store->reset("q", "t").ok());
+  CHECK_FALSE(store->chunk_versions("q", "t")->has_value());
+  CHECK(store->chunk_versions("q", "u")->value() == "other");
+  REQUIRE(store->reset("q", "").ok());
+  CHECK_FALSE(store->chunk_versions("q", "u")->has_value());
 }

@@ -53,6 +53,9 @@ DruidQuery typed_header_query(const std::string& datasource, const std::vector<s
 // `SELECT * FROM <ds> LIMIT 0`: asks the datasource itself, for when INFORMATION_SCHEMA (which lists
 // only what the user may read, from metadata that can lag) does not know it.
 DruidQuery probe_query(const std::string& datasource);
+// The active segments of a datasource (published and not overshadowed, or served by a realtime
+// task): start, end, version, partition_num.
+DruidQuery segments_query(const std::string& datasource);
 // Min and max __time as epoch millis, and the row count.
 DruidQuery bounds_query(const TableInfo& table);
 // The rows of `range`: ordered by __time with LIMIT when limit > 0; `__time = t` without ORDER BY

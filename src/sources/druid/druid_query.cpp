@@ -39,6 +39,13 @@ DruidQuery probe_query(const std::string& datasource) {
   return {"SELECT * FROM " + quote_identifier(datasource) + " LIMIT 0", {}};
 }
 
+DruidQuery segments_query(const std::string& datasource) {
+  // Overshadowed and unused segments are listed too; only active ones hold what queries see.
+  return {"SELECT \"start\", \"end\", \"version\", \"partition_num\" FROM sys.segments "
+          "WHERE \"datasource\" = ? AND \"is_active\" = 1",
+          {{"VARCHAR", json_quote(datasource)}}};
+}
+
 DruidQuery bounds_query(const TableInfo& table) {
   const std::string t = quote_identifier(time_name(table));
   return {"SELECT TIMESTAMP_TO_MILLIS(MIN(" + t + ")) AS \"min_ms\", TIMESTAMP_TO_MILLIS(MAX(" + t +

@@ -3,7 +3,9 @@
 // exactly like a dropped connection and never reaches the caller.
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <random>
 #include <stop_token>
 #include <thread>
@@ -30,6 +32,8 @@ class DruidSource : public Source {
   Result<std::optional<Bounds>> bounds(const TableInfo& table, std::stop_token stop) override;
   Result<std::vector<Row>> read(const TableInfo& table, const TimeRange& range, size_t limit,
                                 std::stop_token stop) override;
+  Result<std::optional<std::vector<ChunkVersion>>> chunk_versions(const TableInfo& table,
+                                                                  std::stop_token stop) override;
   std::string describe() const override;
 
  private:
@@ -256,6 +260,43 @@ Result<std::optional<Bounds>> DruidSource::bounds(const TableInfo& table, std::s
   });
   if (!s) return s.error();
   return out;
+}
+
+// A chunk is a segment interval, and its version is the set of its active segments, each named
+// by Druid version and partition: a rewrite brings a new Druid version, an append a new partition
+// under the old one, a drop removes segments. num_rows is left out on purpose: it is null until
+// the Broker has the segment's metadata and grows inside realtime segments, so it would make
+// unchanged chunks look rewritten.
+Result<std::optional<std::vector<ChunkVersion>>> DruidSource::chunk_versions(const TableInfo& table,
+                                                                             std::stop_token stop) {
+  std::map<std::pair<int64_t, int64_t>, std::set<std::string>> intervals;
+  Status s = run(segments_query(table.name), table.name, stop, [&](ArrayLinesBody& body) -> Status {
+    if (Status n = expect_names(body.header(), {"start", "end", "version", "partition_num"}); !n) return n;
+    auto rows = body.rows({ColumnType::text, ColumnType::text, ColumnType::text, ColumnType::int64}, std::nullopt);
+    if (!rows) return rows.error();
+    intervals.clear();
+    for (const Row& r : *rows) {
+      const std::string* start = std::get_if<std::string>(&r.values[0]);
+      const std::string* end = std::get_if<std::string>(&r.values[1]);
+      const std::string* version = std::get_if<std::string>(&r.values[2]);
+      const int64_t* partition = std::get_if<int64_t>(&r.values[3]);
+      if (!start || !end || !version || !partition)
+        return make_error(ErrorKind::protocol,
+                          "Druid listed a segment of " + table.name + " without start, end, version or partition_num");
+      auto lo = parse_iso_time(*start, TimeUnit::ms);
+      auto hi = parse_iso_time(*end, TimeUnit::ms);
+      if (!lo || !hi || *lo >= *hi)
+        return make_error(ErrorKind::protocol, "Druid listed a segment of " + table.name + " with the interval " +
+                                                   *start + "/" + *end + ", which is not an exact UTC interval");
+      intervals[{*lo, *hi}].insert(*version + "#" + std::to_string(*partition));
+    }
+    return ok_status();
+  });
+  if (!s) return s.error();
+  std::vector<ChunkVersion> chunks;
+  for (const auto& [range, segments] : intervals)
+    chunks.push_back(ChunkVersion{range.first, range.second, join(std::vector<std::string>(segments.begin(), segments.end()), " ")});
+  return std::optional<std::vector<ChunkVersion>>(std::move(chunks));
 }
 
 Result<std::vector<Row>> DruidSource::read(const TableInfo& table, const TimeRange& range, size_t limit,
