@@ -5,8 +5,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <random>
+#include <set>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -294,8 +294,10 @@ Result<std::optional<std::vector<ChunkVersion>>> DruidSource::chunk_versions(con
   });
   if (!s) return s.error();
   std::vector<ChunkVersion> chunks;
-  for (const auto& [range, segments] : intervals)
-    chunks.push_back(ChunkVersion{range.first, range.second, join(std::vector<std::string>(segments.begin(), segments.end()), " ")});
+  for (const auto& [range, segments] : intervals) {
+    const std::vector<std::string> names(segments.begin(), segments.end());
+    chunks.push_back(ChunkVersion{range.first, range.second, join(names, " ")});
+  }
   return std::optional<std::vector<ChunkVersion>>(std::move(chunks));
 }
 
