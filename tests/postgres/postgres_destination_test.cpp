@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <latch>
@@ -401,6 +402,35 @@ TEST_CASE("replace_range deletes only inside its range") {
   REQUIRE_FALSE(outside.ok());
   CHECK(outside.error().kind == ErrorKind::internal);
   CHECK(*dest->count_rows(ref) == 7);
+}
+
+TEST_CASE("pages of one table from two writers take turns, so neither leaves rows the other replaced") {
+  auto dest = open();
+  Sql other;  // another tsyncd writing the same page range, mid-transaction
+  Sql sql;
+  const TableRef ref{"race", "t"};
+  const TableInfo info = ts_v_table("t");
+  REQUIRE(dest->ensure_table(ref, info).ok());
+  REQUIRE(dest->replace_range(ref, info, closed(1, 10), {ts_v_row(1, 1, 1)}).ok());
+
+  other.exec("BEGIN");
+  other.exec("SELECT pg_advisory_xact_lock(hashtext('tsyncd.write'), hashtext('\"race\".\"t\"'))");
+  other.exec("DELETE FROM race.t WHERE _tsync_ts >= 1 AND _tsync_ts <= 10");
+  other.exec("INSERT INTO race.t (ts, v, _tsync_ts, _tsync_key, _tsync_dup) VALUES "
+             "('1970-01-01T00:00:00.000002Z', 2, 2, 2, 0), ('1970-01-01T00:00:00.000003Z', 3, 3, 3, 0)");
+  std::atomic<bool> done{false};
+  Status written;
+  std::thread writer([&] {
+    written = dest->replace_range(ref, info, closed(1, 10), {ts_v_row(4, 4, 4)});
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(done.load());
+  other.exec("COMMIT");
+  writer.join();
+  REQUIRE_MESSAGE(written.ok(), error_of(written));
+  // The later page replaced the earlier one whole: without turns, rows 2 and 3 would stay.
+  CHECK(ts_v_contents(sql, "race.t") == std::vector<std::string>{"4:4"});
 }
 
 TEST_CASE("ties and identical rows are all kept") {

@@ -231,6 +231,12 @@ Status PostgresDestination::replace_range_once(const TableRef& ref, const TableI
   const std::string table = postgres::qualified_name(ref.connector, ref.table);
   Transaction tx(*conn_);
   if (Status status = tx.begin(); !status) return status;
+  // Pages of one table take turns, whoever writes them (another tsyncd instance with its own
+  // state, on another machine). Interleaved, a DELETE would miss the rows another transaction
+  // inserted after the DELETE's snapshot, and both pages' rows would stay.
+  Result<PgResult> locked =
+      conn_->exec("SELECT pg_advisory_xact_lock(hashtext('tsyncd.write'), hashtext($1))", {table});
+  if (!locked) return locked.error();
 
   std::string sql = "DELETE FROM " + table + " WHERE \"_tsync_ts\" >= ";
   postgres::append_copy_int(sql, range.lo);
