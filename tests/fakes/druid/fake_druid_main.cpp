@@ -1,7 +1,7 @@
 // fake_druid: the fake Druid as a standalone server for benchmarks and manual runs.
 //
 //   fake_druid --port N [--generate NAME:ROWS[:TIES]] [--user U --password P] [--seed S]
-//              [--no-shuffle] [--segments-per-chunk N]
+//              [--no-shuffle] [--segments-per-chunk N] [--segment-granularity-ms N]
 //
 // --generate creates datasource NAME with ROWS rows of a fixed mixed-type schema, TIES rows per
 // millisecond (default 1), one millisecond group per second from 2024-01-01T00:00:00Z. Runs until
@@ -23,7 +23,7 @@ using tsyncd::fakes::FakeDruid;
 int usage() {
   std::fprintf(stderr,
                "usage: fake_druid --port N [--generate NAME:ROWS[:TIES]] [--user U --password P] [--seed S]\n"
-               "                  [--no-shuffle] [--segments-per-chunk N]\n");
+               "                  [--no-shuffle] [--segments-per-chunk N] [--segment-granularity-ms N]\n");
   return 2;
 }
 
@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     else if (arg == "--seed") options.seed = std::strtoull(value().c_str(), nullptr, 10);
     else if (arg == "--no-shuffle") options.shuffle_ties = false;
     else if (arg == "--segments-per-chunk") options.segments_per_time_chunk = std::atoi(value().c_str());
+    else if (arg == "--segment-granularity-ms") options.segment_granularity_ms = std::atoll(value().c_str());
     else return usage();
   }
   if (!user.empty()) options.users[user] = password;
