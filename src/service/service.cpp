@@ -341,7 +341,7 @@ int state_reset(const CommandOptions& options) {
   }
   auto config = load(options);
   if (!config) return 2;
-  // A daemon running on the same state would write the cursor back with its next page.
+  // A run in flight in a daemon on the same state would write its cursor back with its next page.
   auto lock = lock_state(*config, "stop the daemon first, or ask it to re-read: " +
                                       daemon_request(*config, options, "resync"));
   if (!lock) return 1;

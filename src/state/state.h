@@ -43,7 +43,7 @@ struct TableState {
 };
 
 // Only one tsyncd process may write a state file at a time. Two writers would move the same
-// cursors: a `state reset` under a running daemon would be undone by the daemon's next page, and a
+// cursors: a `state reset` under a running daemon would be undone by a run in flight, and a
 // `sync --once` beside the daemon would double every request to the source. The lock is an flock
 // on "<state file>.lock", which also holds the owner's pid for the error message. The kernel drops
 // it when the owner ends, however it ends, so a kill -9 never leaves a stale lock behind.
