@@ -1,6 +1,15 @@
-# Shared by the benchmark scripts (bench/run.sh, bench/postgres.sh); sourced, not run. The caller
-# sets BENCH_NAME (for messages), FAKE, ROWS, PAGE_SIZE, creates $work and an empty `started`
+# Shared by the benchmark scripts (bench/run.sh, bench/postgres.sh); sourced, not run, from the
+# project root. The caller sets BENCH_NAME (for messages), creates $work and an empty `started`
 # array, and traps EXIT to call stop_started.
+
+# The environment both scripts take (bench/README.md).
+BUILD_DIR=${BUILD_DIR:-build}
+ROWS=${ROWS:-1000000}
+PAGE_SIZE=${PAGE_SIZE:-10000}
+REPEAT=${REPEAT:-3}
+
+FAKE=$BUILD_DIR/tests/fakes/questdb/fake_questdb
+TSYNCD=$BUILD_DIR/daemon/tsyncd
 
 die() {
   echo "$BENCH_NAME: $*" >&2
@@ -14,6 +23,16 @@ stop_started() {
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+}
+
+# require_built HINT EXECUTABLE...: stops with how to build them when one is missing.
+require_built() {
+  local hint=$1 exe
+  shift
+  for exe in "$@"; do
+    [[ -x $exe ]] || die "$exe is missing: run 'meson setup $BUILD_DIR && meson compile -C $BUILD_DIR'$hint"
+  done
+  ((REPEAT >= 1)) || die "REPEAT must be at least 1"
 }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }

@@ -15,22 +15,12 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build}
-ROWS=${ROWS:-1000000}
-PAGE_SIZE=${PAGE_SIZE:-10000}
-REPEAT=${REPEAT:-3}
-FSYNC=${FSYNC:-on}
-
-FAKE=$BUILD_DIR/tests/fakes/questdb/fake_questdb
-TSYNCD=$BUILD_DIR/daemon/tsyncd
-
 BENCH_NAME=bench/postgres.sh
 # shellcheck source=bench/common.sh
 source bench/common.sh
+FSYNC=${FSYNC:-on}
 
-for exe in "$FAKE" "$TSYNCD"; do
-  [[ -x $exe ]] || die "$exe is missing: run 'meson setup $BUILD_DIR && meson compile -C $BUILD_DIR'"
-done
+require_built "" "$FAKE" "$TSYNCD"
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 [[ -n $pg_bin && -x $pg_bin/initdb ]] || die "initdb not found under /usr/lib/postgresql/*/bin (apt-get install postgresql)"
 command -v psql >/dev/null || die "psql is needed (apt-get install postgresql-client)"

@@ -15,27 +15,16 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build}
-ROWS=${ROWS:-1000000}
-PAGE_SIZE=${PAGE_SIZE:-10000}
-REPEAT=${REPEAT:-3}
-IDLE_SECONDS=10
-STATUS_SAMPLES=50
-
-FAKE=$BUILD_DIR/tests/fakes/questdb/fake_questdb
-TSYNCD=$BUILD_DIR/daemon/tsyncd
-DOWNLOAD=$BUILD_DIR/bench/bench_download
-SQLITE=$BUILD_DIR/bench/bench_sqlite
-
 BENCH_NAME=bench/run.sh
 # shellcheck source=bench/common.sh
 source bench/common.sh
+IDLE_SECONDS=10
+STATUS_SAMPLES=50
+DOWNLOAD=$BUILD_DIR/bench/bench_download
+SQLITE=$BUILD_DIR/bench/bench_sqlite
 
-for exe in "$FAKE" "$TSYNCD" "$DOWNLOAD" "$SQLITE"; do
-  [[ -x $exe ]] || die "$exe is missing: run 'meson setup $BUILD_DIR && meson compile -C $BUILD_DIR' (options tests and bench on)"
-done
+require_built " (options tests and bench on)" "$FAKE" "$TSYNCD" "$DOWNLOAD" "$SQLITE"
 command -v curl >/dev/null || die "curl is needed for the /status checks (apt-get install curl)"
-((REPEAT >= 1)) || die "REPEAT must be at least 1"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tsyncd-bench.XXXXXX")
 started=()  # pids of the processes this script started

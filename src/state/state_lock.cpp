@@ -22,8 +22,10 @@ std::string read_owner(int fd) {
   return text;
 }
 
-Error lock_error(const std::string& lock_path, const std::string& what) {
-  return Error{ErrorKind::state, "state lock " + lock_path + ": " + what + ": " + std::strerror(errno)};
+// Call right after the failing system call: errno is read before anything can change it.
+Error lock_error(const std::string& lock_path, const char* what) {
+  const std::string reason = std::strerror(errno);
+  return make_error(ErrorKind::state, "state lock " + lock_path + ": " + what + ": " + reason);
 }
 
 }  // namespace
@@ -36,8 +38,8 @@ Result<StateLock> StateLock::acquire(const std::string& state_path) {
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) return lock_error(lock_path, "cannot lock");
     const std::string owner = read_owner(fd);
-    return Error{ErrorKind::state, "state file " + state_path + " is in use by another tsyncd process" +
-                                       (owner.empty() ? std::string() : " (pid " + owner + ")")};
+    return make_error(ErrorKind::state, "state file " + state_path + " is in use by another tsyncd process" +
+                                            (owner.empty() ? std::string() : " (pid " + owner + ")"));
   }
   const std::string pid = std::to_string(getpid()) + "\n";
   if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))

@@ -21,13 +21,8 @@ namespace {
 
 constexpr int64_t kT0 = 1704067200000000;  // 2024-01-01T00:00:00Z in microseconds
 
-// ts TIMESTAMP (designated), v LONG, s VARCHAR: the shape most cases need.
-void create_simple(fakes::FakeQuestDb& fake, const std::string& table) {
-  fakes::TableSpec spec{table, {{"ts", "TIMESTAMP"}, {"v", "LONG"}, {"s", "VARCHAR"}}, "ts"};
-  REQUIRE(fake.create_table(spec).ok());
-}
-
-// Inserts rows and returns their expected destination form.
+// A table of the shape most cases need (see create_simple): inserts rows and keeps their
+// expected destination form.
 struct SimpleTable {
   fakes::FakeQuestDb& fake;
   std::string name;
@@ -45,6 +40,12 @@ struct SimpleTable {
     }
     REQUIRE(fake.insert(name, cells).ok());
   }
+  // n rows from kT0, four to a millisecond, v cycling through 0..999 and s through 13 values.
+  void add_tied_rows(int n) {
+    std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
+    for (int i = 0; i < n; ++i) rows.emplace_back(kT0 + (i / 4) * 1000LL, i % 1000, "r" + std::to_string(i % 13));
+    add_many(rows);
+  }
   void remove(int64_t lo, int64_t hi) {
     REQUIRE(fake.delete_range(name, lo, hi).ok());
     std::erase_if(expected, [&](const auto& e) { return e.first >= lo && e.first < hi; });
@@ -58,12 +59,18 @@ struct SimpleTable {
   std::vector<std::string> destination(const QuestDbEnv& env) const { return env.rows(name, {"ts", "v", "s"}); }
 };
 
+// Creates the empty table `table`: ts TIMESTAMP (designated), v LONG, s VARCHAR.
+SimpleTable create_simple(fakes::FakeQuestDb& fake, const std::string& table) {
+  fakes::TableSpec spec{table, {{"ts", "TIMESTAMP"}, {"v", "LONG"}, {"s", "VARCHAR"}}, "ts"};
+  REQUIRE(fake.create_table(spec).ok());
+  return SimpleTable{fake, table, {}};
+}
+
 }  // namespace
 
 TEST_CASE("25,000 rows sharing one timestamp with batch_size 1000 arrive exactly") {
   QuestDbEnv env;
-  create_simple(env.fake, "ties");
-  SimpleTable t{env.fake, "ties", {}};
+  SimpleTable t = create_simple(env.fake, "ties");
   std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
   t.add(kT0 - 1000000, -1, "before");
   for (int i = 0; i < 25000; ++i) rows.emplace_back(kT0, i, "tie " + std::to_string(i % 7));
@@ -76,8 +83,7 @@ TEST_CASE("25,000 rows sharing one timestamp with batch_size 1000 arrive exactly
 
 TEST_CASE("ties straddling every page boundary, and identical rows kept as many times as the source has them") {
   QuestDbEnv env;
-  create_simple(env.fake, "groups");
-  SimpleTable t{env.fake, "groups", {}};
+  SimpleTable t = create_simple(env.fake, "groups");
   std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
   for (int g = 0; g < 400; ++g)
     for (int i = 0; i < 7; ++i) rows.emplace_back(kT0 + g * 1000000LL, g % 3, "same");  // identical within a group
@@ -99,8 +105,7 @@ TEST_CASE("ties straddling every page boundary, and identical rows kept as many 
 
 TEST_CASE("a second sync copies only new rows; a re-run creates no duplicates") {
   QuestDbEnv env;
-  create_simple(env.fake, "inc");
-  SimpleTable t{env.fake, "inc", {}};
+  SimpleTable t = create_simple(env.fake, "inc");
   for (int i = 0; i < 500; ++i) t.add(kT0 + i * 1000LL, i, "first");
   env.destination.require_ok(env.sync_once("inc", 100));
   CHECK(t.destination(env) == t.rows());
@@ -126,8 +131,7 @@ TEST_CASE("a second sync copies only new rows; a re-run creates no duplicates") 
 TEST_CASE("rows added and deleted inside lookback are reflected; resync catches what lookback cannot") {
   QuestDbEnv env;
   env.connector_extra = R"(, "lookback": "10s")";
-  create_simple(env.fake, "late");
-  SimpleTable t{env.fake, "late", {}};
+  SimpleTable t = create_simple(env.fake, "late");
   for (int i = 0; i < 100; ++i) t.add(kT0 + i * 1000000LL, i, "x");  // one row a second
   env.destination.require_ok(env.sync_once("late", 16));
   t.add(kT0 + 95 * 1000000LL, 1000, "late inside lookback");
@@ -146,8 +150,7 @@ TEST_CASE("rows added and deleted inside lookback are reflected; resync catches 
 
 TEST_CASE("broken responses QuestDB really sends are retried, never written") {
   QuestDbEnv env;
-  create_simple(env.fake, "flaky");
-  SimpleTable t{env.fake, "flaky", {}};
+  SimpleTable t = create_simple(env.fake, "flaky");
   for (int i = 0; i < 300; ++i) t.add(kT0 + (i / 3) * 1000LL, i, "row " + std::to_string(i));
   using fakes::Fault;
   // At most four failures in a row, so every request succeeds within its five attempts.
@@ -172,8 +175,7 @@ TEST_CASE("broken responses QuestDB really sends are retried, never written") {
 TEST_CASE("a request that times out is retried") {
   QuestDbEnv env;
   env.timeout = "1s";
-  create_simple(env.fake, "slow");
-  SimpleTable t{env.fake, "slow", {}};
+  SimpleTable t = create_simple(env.fake, "slow");
   for (int i = 0; i < 50; ++i) t.add(kT0 + i, i, "s");
   env.fake.arm(fakes::Fault::stall(std::chrono::milliseconds(2500)).matching("ORDER BY"));
   auto r = env.sync_once("slow", 20);
@@ -184,8 +186,7 @@ TEST_CASE("a request that times out is retried") {
 TEST_CASE("wrong credentials fail fast with a message naming the connector, never the password") {
   QuestDbEnv env;
   env.fake.set_credentials("admin", "quest");
-  create_simple(env.fake, "secure");
-  SimpleTable t{env.fake, "secure", {}};
+  SimpleTable t = create_simple(env.fake, "secure");
   t.add(kT0, 1, "x");
   env.configuration_extra = R"(, "username": "admin", "password": "wrong-secret-xyz")";
   env.fake.clear_requests();
@@ -203,8 +204,7 @@ TEST_CASE("wrong credentials fail fast with a message naming the connector, neve
 
 TEST_CASE("a column added at the source appears in the destination") {
   QuestDbEnv env;
-  create_simple(env.fake, "grow");
-  SimpleTable t{env.fake, "grow", {}};
+  SimpleTable t = create_simple(env.fake, "grow");
   for (int i = 0; i < 10; ++i) t.add(kT0 + i, i, "a");
   env.destination.require_ok(env.sync_once("grow", 4));
   REQUIRE(env.fake.add_column("grow", {"extra", "DOUBLE"}).ok());
@@ -233,11 +233,8 @@ TEST_CASE("a table without a designated timestamp needs timestamp_column") {
 
 TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; the end result equals the source") {
   QuestDbEnv env;
-  create_simple(env.fake, "big");
-  SimpleTable t{env.fake, "big", {}};
-  std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
-  for (int i = 0; i < 200000; ++i) rows.emplace_back(kT0 + (i / 4) * 1000LL, i % 1000, "r" + std::to_string(i % 13));
-  t.add_many(rows);
+  SimpleTable t = create_simple(env.fake, "big");
+  t.add_tied_rows(200000);
   const int killed_mid_sync = kill9_during_sync(
       env.destination,
       {env.write_config("big", 2000), env.dir.file("daemon.log"), env.status_port, "qdb", "big", 190000, 20261123},
@@ -251,11 +248,8 @@ TEST_CASE("kill -9 at 20 random moments during a 200k-row sync; the end result e
 
 TEST_CASE("the destination going down mid-sync (PostgreSQL crashing, SQLite locked) delays the sync, never corrupts it") {
   QuestDbEnv env;
-  create_simple(env.fake, "outage");
-  SimpleTable t{env.fake, "outage", {}};
-  std::vector<std::tuple<int64_t, int64_t, std::string>> rows;
-  for (int i = 0; i < 100000; ++i) rows.emplace_back(kT0 + (i / 4) * 1000LL, i % 1000, "r" + std::to_string(i % 13));
-  t.add_many(rows);
+  SimpleTable t = create_simple(env.fake, "outage");
+  t.add_tied_rows(100000);
   // Slow pages (25 ms each, ~2.5 s in all) so the outage surely lands mid-sync on a fast machine.
   env.fake.arm(fakes::Fault::stall(std::chrono::milliseconds(25)).matching("ORDER BY").repeat(1000000));
   Daemon daemon(env.write_config("outage", 1000), env.dir.file("daemon.log"));
@@ -286,8 +280,7 @@ TEST_CASE("the destination going down mid-sync (PostgreSQL crashing, SQLite lock
 
 TEST_CASE("the daemon: status, health, metrics, trigger, reload and SIGTERM") {
   QuestDbEnv env;
-  create_simple(env.fake, "live");
-  SimpleTable t{env.fake, "live", {}};
+  SimpleTable t = create_simple(env.fake, "live");
   for (int i = 0; i < 100; ++i) t.add(kT0 + i, i, "x");
   std::string config = env.write_config("live", 30);
   Daemon daemon(config, env.dir.file("daemon.log"));
@@ -332,8 +325,7 @@ TEST_CASE("the daemon: status, health, metrics, trigger, reload and SIGTERM") {
 
 TEST_CASE("one process per state file: a second daemon, sync --once and state reset are refused while it runs") {
   QuestDbEnv env;
-  create_simple(env.fake, "solo");
-  SimpleTable t{env.fake, "solo", {}};
+  SimpleTable t = create_simple(env.fake, "solo");
   for (int i = 0; i < 50; ++i) t.add(kT0 + i, i, "x");
   const std::string config = env.write_config("solo", 30);
   Daemon daemon(config, env.dir.file("daemon.log"));
